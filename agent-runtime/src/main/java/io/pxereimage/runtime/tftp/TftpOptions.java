@@ -77,7 +77,7 @@ public record TftpOptions(int blockSize, int timeoutSeconds, boolean tsize, int 
     /**
      * Negotiates against the server limits. The block size is clamped to {@code maxBlockSize} (RFC 2348 lets the
      * server answer with a smaller value); the window to {@code maxWindowSize} (RFC 7440: server value <= client
-     * value). {@code fileSize} is the tsize answer, or negative when unknown (then tsize is not acknowledged).
+     * value). {@code fileSize} is the tsize answer; tsize is not acknowledged for an unknown (negative) or zero size.
      */
     public Negotiation negotiate(Map<String, String> requestOrder, int maxBlockSize, int maxWindowSize,
                                  long fileSize) {
@@ -97,7 +97,9 @@ public record TftpOptions(int blockSize, int timeoutSeconds, boolean tsize, int 
                     }
                     break;
                 case TSIZE:
-                    if (tsize && fileSize >= 0) {
+                    // Not for empty files: curl rejects "tsize 0" in an OACK as illegal (exit 71), and leaving
+                    // an option out is always allowed (RFC 2347). The client still sees the size: one empty block.
+                    if (tsize && fileSize > 0) {
                         ack.put(TSIZE, Long.toString(fileSize));
                     }
                     break;
