@@ -66,10 +66,18 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
     }
 
     private void onReadRequest(ChannelHandlerContext ctx, InetSocketAddress client, TftpPacket.ReadRequest rrq) {
-        if (active.containsKey(client)) {
-            // A client retransmitting its RRQ before our first reply arrived: the running transfer answers it.
-            metrics.dropped(TftpMetrics.DropReason.DUPLICATE_REQUEST);
-            return;
+        TftpTransfer running = active.get(client);
+        if (running != null) {
+            if (running.request().equals(rrq)) {
+                // The client retransmitted its RRQ before our first reply arrived: the running transfer answers.
+                metrics.dropped(TftpMetrics.DropReason.DUPLICATE_REQUEST);
+                return;
+            }
+            // A different request from the same port replaces the old transfer. EDK2 sends its second RRQ right
+            // after ERROR 8, which may overtake that ERROR on another I/O thread.
+            LOG.debug("TFTP {} from {} replaces the running transfer of {}", rrq.filename(), client,
+                    running.request().filename());
+            running.finishLater(TransferOutcome.ABORTED);
         }
         String mode = rrq.mode();
         if (!mode.equals("octet") && !mode.equals("netascii")) {
@@ -117,7 +125,7 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
             TftpFileSource.Found file = (TftpFileSource.Found) res;
             TftpOptions.Negotiation negotiation = requested.negotiate(rrq.options(), config.maxBlockSize(),
                     config.maxWindowSize(), file.size());
-            TftpTransfer transfer = new TftpTransfer(client, name.get(), file, negotiation, config, metrics,
+            TftpTransfer transfer = new TftpTransfer(client, rrq, name.get(), file, negotiation, config, metrics,
                     this::transferDone);
             active.put(client, transfer);
             starter.start(client, transfer);

@@ -10,6 +10,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -114,7 +115,11 @@ public final class TftpServer implements AutoCloseable {
     }
 
     private Bootstrap bootstrap(int receiveBuffer) {
-        return new Bootstrap().group(group)
+        return bootstrap(receiveBuffer, group);
+    }
+
+    private Bootstrap bootstrap(int receiveBuffer, EventLoopGroup loops) {
+        return new Bootstrap().group(loops)
                 .channel(transport.channelClass())
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveBuffer));
     }
@@ -123,10 +128,12 @@ public final class TftpServer implements AutoCloseable {
     private final class Starter implements TftpRequestHandler.TransferStarter {
         @Override
         public void start(InetSocketAddress client, TftpTransfer transfer) {
-            bootstrap(TRANSFER_BUFFER).handler(transfer).bind(config.bindAddress(), 0).addListener(f -> {
+            EventLoop loop = group.next();
+            transfer.assign(loop);
+            bootstrap(TRANSFER_BUFFER, loop).handler(transfer).bind(config.bindAddress(), 0).addListener(f -> {
                 if (!f.isSuccess()) {
                     LOG.warn("TFTP cannot bind a transfer socket for {}: {}", client, f.cause().toString());
-                    transfer.finish(TransferOutcome.ERROR);
+                    transfer.finishLater(TransferOutcome.ERROR);
                 }
             });
         }

@@ -9,6 +9,7 @@ import java.util.function.BiConsumer;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import org.slf4j.Logger;
@@ -34,6 +35,7 @@ final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
     private enum State { OACK_SENT, SENDING, DONE }
 
     private final InetSocketAddress client;
+    private final TftpPacket.ReadRequest request;
     private final String name;
     private final TftpFileSource.Found file;
     private final TftpOptions.Negotiation negotiation;
@@ -43,6 +45,7 @@ final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
     private final long totalBlocks;
     private final long baseTimeoutNanos;
 
+    private EventLoop loop;
     private ChannelHandlerContext ctx;
     private State state;
     private long lastAcked;
@@ -51,10 +54,11 @@ final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
     private ScheduledFuture<?> timer;
     private long startNanos;
 
-    TftpTransfer(InetSocketAddress client, String name, TftpFileSource.Found file,
+    TftpTransfer(InetSocketAddress client, TftpPacket.ReadRequest request, String name, TftpFileSource.Found file,
                  TftpOptions.Negotiation negotiation, TftpConfig config, TftpMetrics metrics,
                  BiConsumer<TftpTransfer, TransferOutcome> onDone) {
         this.client = client;
+        this.request = request;
         this.name = name;
         this.file = file;
         this.negotiation = negotiation;
@@ -70,8 +74,22 @@ final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
         return client;
     }
 
+    TftpPacket.ReadRequest request() {
+        return request;
+    }
+
+    /** Called before the socket is bound: every later step of this transfer runs on {@code loop}. */
+    void assign(EventLoop loop) {
+        this.loop = loop;
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (state == State.DONE) {
+            // Finished (server shutdown, superseded request) while the socket was still being bound.
+            ctx.channel().close();
+            return;
+        }
         this.ctx = ctx;
         startNanos = System.nanoTime();
         try {
@@ -265,10 +283,10 @@ final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
 
     /** Ends the transfer from any thread (server shutdown). */
     void finishLater(TransferOutcome outcome) {
-        if (ctx == null) {
+        if (loop == null || loop.inEventLoop()) {
             finish(outcome);
         } else {
-            ctx.executor().execute(() -> finish(outcome));
+            loop.execute(() -> finish(outcome));
         }
     }
 
