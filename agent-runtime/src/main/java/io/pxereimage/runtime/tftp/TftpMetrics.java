@@ -38,7 +38,7 @@ final class TftpMetrics {
                     .tag("reason", r.tag()).register(registry));
         }
         bytes = Counter.builder(BYTES).description("TFTP payload bytes sent (first transmissions)")
-                .baseUnit("bytes").register(registry);
+                .register(registry);
     }
 
     void transfer(TransferOutcome outcome) {
