@@ -88,7 +88,8 @@ final class FileSender {
             resp.setStatus(status);
             resp.headers().set(HttpHeaderNames.CONTENT_RANGE, p.range().contentRange(length));
         }
-        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType(file));
+        // By the requested name: a published "initrd.gz" may be a file called anything on disk.
+        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType(ex.path));
         resp.headers().set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
         resp.headers().set(HttpHeaderNames.LAST_MODIFIED, lastModified);
         resp.headers().set(HttpHeaderNames.ETAG, etag);
@@ -159,8 +160,8 @@ final class FileSender {
         }
     }
 
-    static String contentType(Path file) {
-        String name = file.getFileName().toString();
+    static String contentType(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1);
         int dot = name.lastIndexOf('.');
         String ext = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
         return TYPES.getOrDefault(ext, "application/octet-stream");

@@ -49,6 +49,9 @@ final class StaticFiles {
     }
 
     FileRoot.Lookup lookupFile(String relative) {
+        if (relative.isEmpty() || relative.endsWith("/")) {
+            return new FileRoot.NotFound("directories are not listed");
+        }
         if (FileRoot.segments(relative) == null) {
             return new FileRoot.Forbidden("path not allowed");
         }
@@ -64,6 +67,9 @@ final class StaticFiles {
     }
 
     FileRoot.Lookup lookupLoader(String relative) {
+        if (relative.isEmpty() || relative.endsWith("/")) {
+            return new FileRoot.NotFound("directories are not listed");
+        }
         return loaders == null ? new FileRoot.NotFound("no such file") : loaders.resolve(relative);
     }
 

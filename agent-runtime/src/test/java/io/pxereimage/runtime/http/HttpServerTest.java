@@ -3,12 +3,14 @@ package io.pxereimage.runtime.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,8 +42,12 @@ class HttpServerTest {
     String base;
 
     int start(String token, MeterRegistry meters) throws Exception {
-        HttpConfig config = HttpConfig.defaults().withBind(InetAddress.getLoopbackAddress(), 0)
-                .withFilesRoot(tmp).withLoaderDir(tmp).withApiToken(token);
+        return start(HttpConfig.defaults().withApiToken(token), meters);
+    }
+
+    int start(HttpConfig template, MeterRegistry meters) throws Exception {
+        HttpConfig config = template.withBind(InetAddress.getLoopbackAddress(), 0).withFilesRoot(tmp)
+                .withLoaderDir(tmp);
         server = new HttpServer(config, registry, meters);
         int port = server.start();
         base = "http://127.0.0.1:" + port;
@@ -262,5 +268,62 @@ class HttpServerTest {
         assertThat(raw.split("HTTP/1.1 ", -1)).hasSize(4);
         assertThat(raw).startsWith("HTTP/1.1 200").contains("HTTP/1.1 404");
         assertThat(raw.lastIndexOf("HTTP/1.1 200")).isGreaterThan(raw.indexOf("HTTP/1.1 404"));
+    }
+
+    @Test
+    void connectionsBeyondTheLimitAreClosedAndOthersKeepWorking() throws Exception {
+        int port = start(HttpConfig.defaults().withMaxConnections(2), new SimpleMeterRegistry());
+        try (Socket a = open(port); Socket b = open(port)) {
+            assertThat(request(a)).startsWith("HTTP/1.1 200");
+            assertThat(request(b)).startsWith("HTTP/1.1 200");
+            try (Socket c = open(port)) {
+                assertThat(readOrEof(c)).isEqualTo(-1);
+            }
+            assertThat(request(a)).startsWith("HTTP/1.1 200");
+        }
+        // Closed connections free their slots.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        int status = 0;
+        while (status != 200 && System.nanoTime() < deadline) {
+            try {
+                status = get("/healthz").statusCode();
+            } catch (java.io.IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        assertThat(status).isEqualTo(200);
+    }
+
+    @Test
+    void idleConnectionsAreClosed() throws Exception {
+        int port = start(HttpConfig.defaults().withIdleTimeout(Duration.ofMillis(300)), new SimpleMeterRegistry());
+        try (Socket s = open(port)) {
+            assertThat(request(s)).startsWith("HTTP/1.1 200");
+            long t0 = System.nanoTime();
+            assertThat(readOrEof(s)).isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+        }
+    }
+
+    private static Socket open(int port) throws Exception {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+        s.setSoTimeout(5000);
+        return s;
+    }
+
+    /** One keep-alive GET /healthz on {@code s}; returns the response head and body. */
+    private static String request(Socket s) throws Exception {
+        s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        byte[] buf = new byte[4096];
+        int n = s.getInputStream().read(buf);
+        return n < 0 ? "" : new String(buf, 0, n, StandardCharsets.US_ASCII);
+    }
+
+    private static int readOrEof(Socket s) throws Exception {
+        try {
+            return s.getInputStream().read();
+        } catch (java.net.SocketException e) {
+            return -1; // reset by the server: closed as well
+        }
     }
 }
