@@ -1,5 +1,6 @@
 package io.pxereimage.runtime.http;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -72,9 +74,12 @@ public final class HttpServer implements AutoCloseable {
      * this exact name reaches it. May be called before or after {@link #start()}.
      *
      * @param name a relative name such as {@code vmlinuz} or {@code debian/initrd.gz} (no {@code .}/{@code ..})
+     * @param file a regular, readable file
+     * @throws IllegalArgumentException for a bad name or a file that is missing or unreadable now
      */
     public void publish(String name, Path file) {
         files.publish(name, file);
+        LOG.info("HTTP publishing /files/{} -> {}", name, file.toAbsolutePath());
     }
 
     /** Stops serving a published name; returns whether it was published. */
@@ -91,30 +96,34 @@ public final class HttpServer implements AutoCloseable {
      * Binds and starts serving.
      *
      * @return the bound port (the ephemeral one when the config says 0)
+     * @throws IOException if the address cannot be bound (in use, not local, no permission)
      * @throws IllegalStateException if already started
      */
-    public synchronized int start() throws InterruptedException {
+    public synchronized int start() throws IOException {
         if (serverChannel != null) {
             throw new IllegalStateException("already started");
         }
         Transport transport = Transport.best();
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
-        try {
-            serverChannel = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 256)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new Initializer())
-                    .bind(new InetSocketAddress(config.bindAddress(), config.port()))
-                    .sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+        InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
+        ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 256)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new Initializer())
+                .bind(address)
+                .awaitUninterruptibly();
+        if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             group = null;
-            throw e;
+            Throwable cause = bound.cause();
+            throw cause instanceof IOException io ? io
+                    : new IOException("cannot listen on " + address + ": " + cause, cause);
         }
+        serverChannel = bound.channel();
         LOG.info("HTTP server listening on {} ({}, files {}, loaders {}, API {})", localAddress(),
                 transport.name(), config.filesRoot() == null ? "none" : config.filesRoot(), config.loaderDir(),
                 config.apiToken() == null ? "read-only (no token)" : "token required");

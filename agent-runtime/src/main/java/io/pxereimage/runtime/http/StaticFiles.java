@@ -1,6 +1,7 @@
 package io.pxereimage.runtime.http;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -36,6 +37,10 @@ final class StaticFiles {
         Objects.requireNonNull(file, "file");
         if (FileRoot.segments(name) == null) {
             throw new IllegalArgumentException("not a publishable name (relative, no '.', '..' or '\\'): " + name);
+        }
+        // Fail at publish time, where the operator typed the path, rather than at boot time in a 404.
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException("cannot publish " + file + ": not a readable regular file");
         }
         published.put(name, file.toAbsolutePath());
     }

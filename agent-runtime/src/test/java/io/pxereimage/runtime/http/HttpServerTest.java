@@ -78,7 +78,7 @@ class HttpServerTest {
     void scriptForEveryMacSpelling() throws Exception {
         registry.put(MachinePlan.boot(MAC, "rack1-07",
                 new BootSpec("vmlinuz", List.of("initrd.img"), "console=ttyS0")));
-        int port = start(null, new SimpleMeterRegistry());
+        int port = start((String) null, new SimpleMeterRegistry());
         try (LogCapture log = new LogCapture()) {
             for (String m : new String[] {"52:54:00:12:34:56", "52-54-00-12-34-56", "525400123456",
                     "52:54:00:12:34:56".toUpperCase(), "52%3A54%3A00%3A12%3A34%3A56"}) {
@@ -98,7 +98,7 @@ class HttpServerTest {
     @Test
     void baseUrlFollowsTheHostHeader() throws Exception {
         registry.put(MachinePlan.boot(MAC, null, new BootSpec("vmlinuz", List.of(), "")));
-        int port = start(null, new SimpleMeterRegistry());
+        int port = start((String) null, new SimpleMeterRegistry());
         String raw = RawHttp.exchange(port, "GET /boot/52:54:00:12:34:56.ipxe HTTP/1.1\r\n"
                 + "Host: boot.example:8080\r\nConnection: close\r\n\r\n");
         assertThat(raw).startsWith("HTTP/1.1 200").contains("kernel http://boot.example:8080/files/vmlinuz");
@@ -110,7 +110,7 @@ class HttpServerTest {
     @Test
     void localPlanExitsAndUnknownMacIs404UnlessDefault() throws Exception {
         registry.put(new MachinePlan(MAC, "disk", MachinePlan.Action.LOCAL, null));
-        start(null, new SimpleMeterRegistry());
+        start((String) null, new SimpleMeterRegistry());
         assertThat(get("/boot/52:54:00:12:34:56.ipxe").body()).contains("exit");
         HttpResponse<String> unknown = get("/boot/02:00:00:00:00:01.ipxe");
         assertThat(unknown.statusCode()).isEqualTo(404);
@@ -127,7 +127,7 @@ class HttpServerTest {
     @Test
     void headOnAScriptHasLengthButNoBody() throws Exception {
         registry.put(MachinePlan.boot(MAC, null, new BootSpec("vmlinuz", List.of(), "")));
-        int port = start(null, new SimpleMeterRegistry());
+        int port = start((String) null, new SimpleMeterRegistry());
         String full = get("/boot/525400123456.ipxe").body();
         String raw = RawHttp.exchange(port, "HEAD /boot/525400123456.ipxe HTTP/1.1\r\nHost: 127.0.0.1:" + port
                 + "\r\nConnection: close\r\n\r\n");
@@ -139,7 +139,7 @@ class HttpServerTest {
     void healthAndPrometheusMetrics() throws Exception {
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.put(MachinePlan.boot(MAC, null, new BootSpec("vmlinuz", List.of(), "")));
-        start(null, prometheus);
+        start((String) null, prometheus);
         HttpResponse<String> health = get("/healthz");
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).isEqualTo("{\"status\":\"ok\"}");
@@ -156,7 +156,7 @@ class HttpServerTest {
 
     @Test
     void metricsWithoutPrometheusIs404() throws Exception {
-        start(null, new SimpleMeterRegistry());
+        start((String) null, new SimpleMeterRegistry());
         assertThat(get("/metrics").statusCode()).isEqualTo(404);
         assertThat(get("/nothing-here").statusCode()).isEqualTo(404);
     }
@@ -219,7 +219,7 @@ class HttpServerTest {
     @Test
     void withoutTokenTheApiIsReadOnly() throws Exception {
         registry.put(MachinePlan.boot(MAC, null, new BootSpec("vmlinuz", List.of(), "")));
-        start(null, new SimpleMeterRegistry());
+        start((String) null, new SimpleMeterRegistry());
         assertThat(get("/api/v1/machines").statusCode()).isEqualTo(200);
         HttpResponse<String> put = send("PUT", "/api/v1/machines/525400123456", "{\"kernel\":\"k2\"}");
         assertThat(put.statusCode()).isEqualTo(403);
@@ -240,7 +240,7 @@ class HttpServerTest {
 
     @Test
     void malformedRequestsGet400AndTheServerKeepsServing() throws Exception {
-        int port = start(null, new SimpleMeterRegistry());
+        int port = start((String) null, new SimpleMeterRegistry());
         String[] bad = {
             "GARBAGE\r\n\r\n",
             "GET /" + "a".repeat(HttpServer.DEFAULT_MAX_INITIAL_LINE + 10) + " HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -261,7 +261,7 @@ class HttpServerTest {
 
     @Test
     void keepAliveServesSeveralRequestsOnOneConnection() throws Exception {
-        int port = start(null, new SimpleMeterRegistry());
+        int port = start((String) null, new SimpleMeterRegistry());
         String raw = RawHttp.exchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -325,5 +325,19 @@ class HttpServerTest {
         } catch (java.net.SocketException e) {
             return -1; // reset by the server: closed as well
         }
+    }
+
+    @Test
+    void bindFailureIsAnIOExceptionAndPublishChecksItsFile() throws Exception {
+        int port = start((String) null, new SimpleMeterRegistry());
+        HttpServer second = new HttpServer(HttpConfig.defaults().withBind(InetAddress.getLoopbackAddress(), port),
+                registry, new SimpleMeterRegistry());
+        org.assertj.core.api.Assertions.assertThatThrownBy(second::start).isInstanceOf(java.io.IOException.class);
+        second.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> server.publish("k", tmp.resolve("missing")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> server.publish("../k", tmp))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(get("/healthz").statusCode()).isEqualTo(200);
     }
 }

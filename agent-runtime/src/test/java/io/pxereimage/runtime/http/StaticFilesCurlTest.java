@@ -256,4 +256,19 @@ class StaticFilesCurlTest {
             throw new IllegalStateException(e);
         }
     }
+
+    @Test
+    void realIpxeLoaderFromTheDefaultDirectory() throws Exception {
+        Path loader = HttpConfig.DEFAULT_LOADER_DIR.resolve("undionly.kpxe");
+        Prerequisites.requireFiles(loader.toString());
+        try (HttpServer defaults = new HttpServer(HttpConfig.defaults().withBind(InetAddress.getLoopbackAddress(), 0),
+                new MachineRegistry(), new SimpleMeterRegistry())) {
+            int port = defaults.start();
+            Path out = tmp.resolve("undionly.kpxe");
+            Curl c = curlTo(out, "http://127.0.0.1:" + port + "/loaders/undionly.kpxe");
+            assertThat(c.status()).isEqualTo(200);
+            assertThat(c.header("Content-Length")).isEqualTo(Long.toString(Files.size(loader)));
+            assertThat(Files.mismatch(out, loader)).isEqualTo(-1L);
+        }
+    }
 }
