@@ -22,6 +22,9 @@ MARKER="PXE-REIMAGE-MARKER: init reached"
 
 mkdir -p "$CACHE/kernel" "$OUT"
 log() { echo "build-assets: $*" >&2; }
+# Parallel test runs share the cache: serialise builds (bounded wait).
+exec 9>"$CACHE/.lock"
+flock -w 300 9 || { log "cache lock busy for 300 s"; exit 1; }
 
 # --- kernel ------------------------------------------------------------------
 resolve_kernel_pkg() {
@@ -46,8 +49,8 @@ if [[ ! -d $KDIR/boot ]]; then
   tmp=$(mktemp -d "$CACHE/kernel/dl.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   # apt's sandbox user cannot write into root-owned temp dirs; the warning is harmless.
-  (cd "$tmp" && apt-get download -q "$KPKG" 2>&1 | grep -v 'unsandboxed' >&2 || true)
-  deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n1)
+  (cd "$tmp" && apt-get download -q "$KPKG" 2>&1 | grep -v unsandboxed >&2) || true
+  deb=$(find "$tmp" -maxdepth 1 -name "*.deb" | head -n1)
   [[ -n $deb ]] || { log "apt-get download $KPKG failed"; exit 1; }
   mkdir -p "$tmp/x"
   dpkg-deb -x "$deb" "$tmp/x"
@@ -58,7 +61,7 @@ if [[ ! -d $KDIR/boot ]]; then
   rm -rf "$tmp"; trap - EXIT
 fi
 echo "$KPKG" >"$CACHE/kernel/current"
-VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* | head -n1)
+VMLINUZ=$(find "$KDIR/boot" -name "vmlinuz-*" | head -n1)
 KVER=${VMLINUZ##*/vmlinuz-}
 
 # --- cache key -----------------------------------------------------------------

@@ -6,7 +6,11 @@
 # All functions are bounded in time and safe to call twice.
 
 LAB_DIR=${LAB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+# shellcheck disable=SC2034  # used by the scripts that source this file
 LAB_MARKER_DEFAULT="PXE-REIMAGE-MARKER: init reached"
+
+# Per-prefix scratch directory (pid files, logs, staged roots). Override with LAB_WORK.
+lab_workdir() { local d="${LAB_WORK:-$LAB_DIR/work}/$1"; mkdir -p "$d"; echo "$d"; }
 
 lab_log() { printf '%s lab: %s\n' "$(date +%T.%3N)" "$*" >&2; }
 lab_die() { lab_log "ERROR: $*"; exit 1; }
@@ -44,7 +48,9 @@ lab_ns_up() {
   ip -n "${p}srv" route add 224.0.0.0/4 dev eth0
   ip -n "${p}cli" link set eth0 up
   ip -n "${p}cli" route add 224.0.0.0/4 dev eth0 2>/dev/null || true
-  lab_log "namespaces ${p}srv (eth0 $s.1/24), ${p}lan (br0), ${p}cli up"
+  # iPXE waits ~15 s for a router advertisement; the lab's "router" sends one (LAB_RA=0: off).
+  if [[ ${LAB_RA:-1} == 1 ]]; then lab_ra_start "$p" "$(lab_workdir "$p")"; fi
+  lab_log "namespaces ${p}srv (eth0 $s.1/24), ${p}lan (br0), ${p}cli up (RA ${LAB_RA:-1})"
 }
 
 # lab_ns_down PREFIX: kill what runs inside our namespaces, then delete them.
@@ -61,7 +67,7 @@ lab_ns_down() {
         pids=$(ip netns pids "${p}$n" 2>/dev/null || true); [[ -z $pids ]] && break; sleep 0.2
       done
       # shellcheck disable=SC2086
-      [[ -n $pids ]] && kill -KILL $pids 2>/dev/null || true
+      if [[ -n $pids ]]; then kill -KILL $pids 2>/dev/null || true; fi
     fi
     ip netns del "${p}$n" 2>/dev/null || true
   done
@@ -155,11 +161,11 @@ lab_dnsmasq_start() {
         --dhcp-boot="tag:!ipxe,tag:!efi64,undionly.kpxe,,$s.1") ;;
     proxy)
       # In proxy mode dnsmasq answers through --pxe-service (BINL-style, port 4011 for EFI).
-      args+=(--dhcp-range="$s.0,proxy" --pxe-prompt="lab",0
-        --pxe-service=tag:ipxe,x86PC,"iPXE script",http://$s.1/boot.ipxe
-        --pxe-service=tag:!ipxe,x86PC,"iPXE",undionly
-        --pxe-service=tag:!ipxe,X86-64_EFI,"iPXE EFI",ipxe.efi
-        --pxe-service=tag:ipxe,X86-64_EFI,"iPXE script",http://$s.1/boot.ipxe) ;;
+      args+=(--dhcp-range="$s.0,proxy" --pxe-prompt="lab,0"
+        --pxe-service="tag:ipxe,x86PC,iPXE script,http://$s.1/boot.ipxe"
+        "--pxe-service=tag:!ipxe,x86PC,iPXE,undionly"
+        "--pxe-service=tag:!ipxe,X86-64_EFI,iPXE EFI,ipxe.efi"
+        --pxe-service="tag:ipxe,X86-64_EFI,iPXE script,http://$s.1/boot.ipxe") ;;
     *) lab_die "dnsmasq mode must be full|proxy" ;;
   esac
   lab_stop_pidfile "$w/dnsmasq.pid"
@@ -169,4 +175,45 @@ lab_dnsmasq_start() {
   # Ready when the log says so (bounded).
   for _ in $(seq 50); do grep -q 'TFTP root' "$w/dnsmasq.log" 2>/dev/null && return 0; sleep 0.1; done
   lab_die "dnsmasq did not start; see $w/dnsmasq.log"
+}
+
+# lab_capture_start PREFIX FILE [BPF FILTER...]: tcpdump on ${P}srv eth0 -> FILE (pcap).
+# Server-side capture gives a timeline that works for any PXE server implementation.
+lab_capture_start() {
+  local p=$1 f=$2; shift 2
+  local -a filter=("$@")
+  ((${#filter[@]})) || filter=(udp or tcp port 80 or tcp port 8080 or icmp6)
+  ip netns exec "${p}srv" tcpdump -i eth0 -Z root -U -s 0 -w "$f" "${filter[@]}" 2>"$f.log" &
+  echo $! >"$f.pid"
+  for _ in $(seq 30); do grep -q 'listening on' "$f.log" 2>/dev/null && return 0; sleep 0.1; done
+  lab_log "tcpdump not ready: $(cat "$f.log")"
+}
+lab_capture_stop() { sleep 0.3; lab_stop_pidfile "$1.pid"; }
+
+# lab_timeline PCAP SERIAL_LOG: merged, sorted timeline in seconds since qemu start
+# (qemu-boot.sh writes the start epoch to SERIAL_LOG.t0 and stamped lines to SERIAL_LOG.ts).
+lab_timeline() {
+  local pcap=$1 serial=$2 t0
+  t0=$(cat "$serial.t0")
+  {
+    if [[ -s $pcap ]]; then
+      tshark -r "$pcap" -Y 'dhcp || tftp.opcode == 1 || http.request || http.response || icmpv6.type == 134' \
+        -T fields -E separator='|' -e frame.time_epoch -e udp.dstport -e dhcp.option.dhcp \
+        -e dhcp.option.vendor_class_id -e dhcp.option.client_system_architecture -e dhcp.file \
+        -e tftp.source_file -e http.request.uri -e http.response.code -e icmpv6.type 2>/dev/null |
+      awk -F'|' -v t0="$t0" '
+        BEGIN { split("DISCOVER OFFER REQUEST DECLINE ACK NAK RELEASE INFORM", mt, " ") }
+        { t = $1 - t0; ev = "" }
+        $3 != "" { ev = "DHCP" mt[$3+0] " port " $2; if ($4 != "") ev = ev " vc=" $4;
+                   if ($5 != "") ev = ev " arch=" $5; if ($6 != "") ev = ev " file=" $6 }
+        $7 != "" { ev = "TFTP RRQ " $7 }
+        $8 != "" { ev = "HTTP GET " $8 }
+        $9 != "" { ev = "HTTP " $9 }
+        $10 == "134" { ev = "IPv6 router advertisement" }
+        ev != "" { printf "%8.3f  net     %s\n", t, ev }'
+    fi
+    grep -E 'Linux version|EFI stub|PXE-REIMAGE|Start PXE|Start HTTP|NBP file|Configuring \(|iPXE initialising' "$serial.ts" |
+      awk '{ t = $1; $1 = ""; sub(/^ +/, ""); gsub(/\033\[[0-9;?]*[a-zA-Z]/, ""); sub(/.*Linux version/, "Linux version");
+             printf "%8.3f  serial  %s\n", t, substr($0, 1, 100) }'
+  } | sort -s -n -k1,1
 }

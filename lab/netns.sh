@@ -4,7 +4,7 @@
 # `up` builds ${PREFIX}srv / ${PREFIX}lan / ${PREFIX}cli (see lib.sh); `down` removes everything
 # (killing processes left inside) and is safe to call twice.
 set -euo pipefail
-# shellcheck source=lab/lib.sh
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cmd=${1:-}; p=${2:-${LAB_PREFIX:-}}; s=${3:-${LAB_SUBNET:-}}

@@ -14,7 +14,7 @@
 # Exit: 0 marker seen, 1 timeout, 3 qemu exited without the marker, 2 usage.
 # Prints "RESULT marker=yes|no elapsed=S.sss" on stdout as its last line.
 set -euo pipefail
-# shellcheck source=lab/lib.sh
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 prefix=${LAB_PREFIX:-pxl-} fw=bios mac=52:54:00:12:34:56 tap=0 disk="" timeout=60 log="" \
@@ -58,7 +58,7 @@ cleanup() {
     for _ in $(seq 15); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$qpid" 2>/dev/null || true
   fi
-  [[ -n $qpid ]] && wait "$qpid" 2>/dev/null || true
+  if [[ -n $qpid ]]; then wait "$qpid" 2>/dev/null || true; fi
   rm -rf "$run"
 }
 trap cleanup EXIT
@@ -91,16 +91,21 @@ cmd+=("${extra[@]}")
 echo "qemu-boot: ip netns exec ${prefix}lan ${cmd[*]}" >&2
 : >"$log"; : >"$log.ts"
 t0=$EPOCHREALTIME
+echo "$t0" >"$log.t0"
 # Stamp each serial line with seconds since start; CRs (iPXE progress, ANSI) are dropped.
 stamp() {
   local line
   while IFS= read -r line || [[ -n $line ]]; do
     line=${line//$'\r'/}
     printf '%s\n' "$line" >>"$log"
-    printf '%.3f %s\n' "$(bc_sub "$EPOCHREALTIME" "$t0")" "$line" >>"$log.ts"
+    printf '%s %s\n' "$(since_start)" "$line" >>"$log.ts"
   done
 }
-bc_sub() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", a-b}'; }
+# Seconds since t0 with millisecond precision, in pure bash (no fork per serial line).
+since_start() {
+  local us=$(( ${EPOCHREALTIME/./} - ${t0/./} ))
+  printf '%d.%03d' $((us / 1000000)) $((us % 1000000 / 1000))
+}
 ip netns exec "${prefix}lan" "${cmd[@]}" </dev/null > >(stamp) 2>"$run/qemu.err" &
 qpid=$!
 
@@ -115,7 +120,7 @@ while :; do
   (( ${EPOCHREALTIME%.*} >= deadline )) && { rc=1; break; }
   sleep 0.1
 done
-elapsed=$(bc_sub "$EPOCHREALTIME" "$t0")
+elapsed=$(since_start)
 # The test initramfs powers off right after the marker; give qemu a moment to exit by itself.
 if [[ $found == yes ]]; then
   for _ in $(seq 30); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.1; done
