@@ -111,7 +111,7 @@ lab_stop_pidfile() {  # lab_stop_pidfile FILE: TERM, wait <= 3 s, KILL.
 
 # lab_webroot WORKDIR ASSETS SUBNET: stage TFTP/HTTP roots and the iPXE script.
 #   WORKDIR/tftp: ipxe.efi snponly.efi undionly.kpxe boot.ipxe vmlinuz initrd.img
-#   WORKDIR/www:  boot.ipxe vmlinuz initrd.img
+#   WORKDIR/www:  boot.ipxe vmlinuz initrd.img ipxe.efi (for UEFI HTTP boot)
 # Kernel args: console=ttyS0 plus $LAB_KERNEL_ARGS. `initrd=initrd.img` is required by
 # Debian's ipxe.efi (EFI stub) and harmless under BIOS.
 lab_webroot() {
@@ -120,7 +120,7 @@ lab_webroot() {
   for f in vmlinuz initrd.img ipxe.efi snponly.efi undionly.kpxe; do
     ln -f "$a/$f" "$w/tftp/$f" 2>/dev/null || cp -f "$a/$f" "$w/tftp/$f"
   done
-  for f in vmlinuz initrd.img; do ln -f "$a/$f" "$w/www/$f" 2>/dev/null || cp -f "$a/$f" "$w/www/$f"; done
+  for f in vmlinuz initrd.img ipxe.efi; do ln -f "$a/$f" "$w/www/$f" 2>/dev/null || cp -f "$a/$f" "$w/www/$f"; done
   cat >"$w/www/boot.ipxe" <<IPXE
 #!ipxe
 echo PXE-REIMAGE-IPXE: script reached \${net0/mac} \${net0/ip} \${platform}
@@ -142,6 +142,9 @@ lab_httpd_start() {
 
 # lab_dnsmasq_start PREFIX SUBNET WORKDIR MODE [EXTRA dnsmasq ARGS...]
 #  MODE full : DHCP server (SUBNET.100-199) + TFTP + PXE boot file selection.
+#  MODE httpboot: like full, but EDK2 PXE (arch 7, not iPXE) gets a missing file so it fails
+#             fast and OVMF moves on to UEFI HTTP boot (arch 16), which gets http://SUBNET.1/ipxe.efi.
+#  MODE plain: DHCP addresses only, no boot information (the "other" server beside a proxy).
 #  MODE proxy: ProxyDHCP only (dhcp-range=SUBNET.0,proxy) + TFTP; pair it with another DHCP server.
 # iPXE (option 175) gets the HTTP script; EFI x64 (arch 7/9) gets ipxe.efi; BIOS gets undionly.kpxe.
 lab_dnsmasq_start() {
@@ -149,7 +152,6 @@ lab_dnsmasq_start() {
   local -a args=(--conf-file=/dev/null --port=0 --keep-in-foreground --user=root --bind-interfaces
     --interface=eth0 --except-interface=lo --log-dhcp --log-facility="$w/dnsmasq.log"
     --pid-file="$w/dnsmasq.pid.d" --dhcp-leasefile="$w/dnsmasq.leases"
-    --enable-tftp --tftp-root="$w/tftp"
     --dhcp-match=set:ipxe,175 --dhcp-match=set:efi64,option:client-arch,7
     --dhcp-match=set:efi64,option:client-arch,9)
   case $mode in
@@ -159,6 +161,16 @@ lab_dnsmasq_start() {
         --dhcp-boot="tag:ipxe,http://$s.1/boot.ipxe"
         --dhcp-boot="tag:!ipxe,tag:efi64,ipxe.efi,,$s.1"
         --dhcp-boot="tag:!ipxe,tag:!efi64,undionly.kpxe,,$s.1") ;;
+    httpboot)
+      args+=(--dhcp-range="$s.100,$s.199,255.255.255.0,10m" --dhcp-authoritative --no-ping
+        --dhcp-vendorclass=set:httpc,HTTPClient
+        --dhcp-option-force=tag:httpc,60,HTTPClient   # UEFI HTTP boot needs 60=HTTPClient echoed
+        --dhcp-option=tag:ipxe,encap:175,176,1
+        --dhcp-boot="tag:ipxe,http://$s.1/boot.ipxe"
+        --dhcp-boot="tag:!ipxe,tag:httpc,http://$s.1/ipxe.efi"
+        --dhcp-boot="tag:!ipxe,tag:!httpc,missing.efi,,$s.1") ;;
+    plain)
+      args+=(--dhcp-range="$s.100,$s.199,255.255.255.0,10m" --dhcp-authoritative --no-ping) ;;
     proxy)
       # In proxy mode dnsmasq answers through --pxe-service (BINL-style, port 4011 for EFI).
       args+=(--dhcp-range="$s.0,proxy" --pxe-prompt="lab,0"
@@ -166,14 +178,16 @@ lab_dnsmasq_start() {
         "--pxe-service=tag:!ipxe,x86PC,iPXE,undionly"
         "--pxe-service=tag:!ipxe,X86-64_EFI,iPXE EFI,ipxe.efi"
         --pxe-service="tag:ipxe,X86-64_EFI,iPXE script,http://$s.1/boot.ipxe") ;;
-    *) lab_die "dnsmasq mode must be full|proxy" ;;
+    *) lab_die "dnsmasq mode must be full|httpboot|plain|proxy" ;;
   esac
+  [[ $mode == plain ]] || args+=(--enable-tftp --tftp-root="$w/tftp")
   lab_stop_pidfile "$w/dnsmasq.pid"
   : >"$w/dnsmasq.log"
-  ip netns exec "${p}srv" dnsmasq "${args[@]}" "$@" &
+  # LAB_DNSMASQ_NS=cli runs it in the client namespace (a second DHCP server beside a proxy).
+  ip netns exec "${p}${LAB_DNSMASQ_NS:-srv}" dnsmasq "${args[@]}" "$@" &
   echo $! >"$w/dnsmasq.pid"
   # Ready when the log says so (bounded).
-  for _ in $(seq 50); do grep -q 'TFTP root' "$w/dnsmasq.log" 2>/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 50); do grep -qE 'TFTP root|DHCP, IP range' "$w/dnsmasq.log" 2>/dev/null && return 0; sleep 0.1; done
   lab_die "dnsmasq did not start; see $w/dnsmasq.log"
 }
 
@@ -183,11 +197,12 @@ lab_capture_start() {
   local p=$1 f=$2; shift 2
   local -a filter=("$@")
   ((${#filter[@]})) || filter=(udp or tcp port 80 or tcp port 8080 or icmp6)
-  ip netns exec "${p}srv" tcpdump -i eth0 -Z root -U -s 0 -w "$f" "${filter[@]}" 2>"$f.log" &
+  ip netns exec "${p}srv" tcpdump -i eth0 -Z root -U --immediate-mode -s 0 -w "$f" "${filter[@]}" 2>"$f.log" &
   echo $! >"$f.pid"
   for _ in $(seq 30); do grep -q 'listening on' "$f.log" 2>/dev/null && return 0; sleep 0.1; done
   lab_log "tcpdump not ready: $(cat "$f.log")"
 }
+# --immediate-mode + a short grace: otherwise packets still in the kernel ring are lost on TERM.
 lab_capture_stop() { sleep 0.3; lab_stop_pidfile "$1.pid"; }
 
 # lab_timeline PCAP SERIAL_LOG: merged, sorted timeline in seconds since qemu start
