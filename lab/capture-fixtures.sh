@@ -3,7 +3,8 @@
 # Captures real DHCP client packets (server side, tcpdump on ${P}srv eth0) for the DHCP codec's
 # golden tests. Per scenario: OUTDIR/<scenario>.pcap; per packet: OUTDIR/<name>.bin (UDP payload).
 # Scenarios: full (iPXE BIOS ROM, EDK2 PXE, iPXE EFI), proxy (EDK2 port-4011 request),
-#            udhcpc, dhclient, httpboot (EDK2 UEFI HTTP boot, arch 16). Default: all.
+#            udhcpc, dhclient, httpboot (EDK2 UEFI HTTP boot, arch 16), pxev6 (EDK2 DHCPv6 Solicit).
+#            Default: all.
 # Env: LAB_PREFIX (pxl2-), LAB_SUBNET (10.231.10).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -11,7 +12,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib.sh"
 
 OUT=${1:-$HERE/../agent-runtime/src/test/resources/captures}; shift || true
-scen=("$@"); ((${#scen[@]})) || scen=(full proxy udhcpc dhclient httpboot)
+scen=("$@"); ((${#scen[@]})) || scen=(full proxy udhcpc dhclient httpboot pxev6)
 P=${LAB_PREFIX:-pxl2-} S=${LAB_SUBNET:-10.231.10}
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 W=$(lab_workdir "$P")
@@ -32,9 +33,9 @@ extract() {
   printf '%s' "$hex" | xxd -r -p >"$OUT/$2.bin"
   lab_log "fixture $2.bin ($(stat -c %s "$OUT/$2.bin") bytes)"
 }
-boot() {  # boot NAME FIRMWARE MAC TAP TIMEOUT
+boot() {  # boot NAME FIRMWARE MAC TAP TIMEOUT [qemu-boot.sh ARGS...]
   "$HERE/qemu-boot.sh" --prefix "$P" --firmware "$2" --mac "$3" --tap "$4" --timeout "$5" \
-    --serial-log "$W/$1-serial.log" 2>>"$W/$1-qemu.err" || lab_log "$1: boot did not reach the marker (exit $?)"
+    --serial-log "$W/$1-serial.log" "${@:6}" 2>>"$W/$1-qemu.err" || lab_log "$1: boot did not reach the marker (exit $?)"
 }
 capture() { lab_capture_start "$P" "$W/$1.pcap" "${FILTER[@]}"; }
 finish() { lab_capture_stop "$W/$1.pcap"; cp "$W/$1.pcap" "$OUT/$1.pcap"; }
@@ -85,10 +86,15 @@ for sc in "${scen[@]}"; do
       ;;
     httpboot)
       lab_dnsmasq_start "$P" "$S" "$W" httpboot
-      capture uefi-http; boot uefi-http uefi 52:54:00:f1:00:04 3 150; finish uefi-http
+      capture uefi-http; boot uefi-http uefi 52:54:00:f1:00:04 3 90 --uefi-net http; finish uefi-http
       extract "$OUT/uefi-http.pcap" edk2-http-discover 'dhcp.option.dhcp == 1 && dhcp.option.client_system_architecture == 16'
       extract "$OUT/uefi-http.pcap" edk2-http-request 'dhcp.option.dhcp == 3 && dhcp.option.client_system_architecture == 16'
-      extract "$OUT/uefi-http.pcap" edk2-pxev6-solicit 'dhcpv6.msgtype == 1'
+      ;;
+    pxev6)
+      # PXEv4 disabled: OVMF starts with PXEv6. Nobody answers; we only want its first Solicit.
+      capture uefi-pxev6; boot uefi-pxev6 uefi 52:54:00:f1:00:05 4 15 --uefi-net pxe6
+      sleep 2; finish uefi-pxev6
+      extract "$OUT/uefi-pxev6.pcap" edk2-pxev6-solicit 'dhcpv6.msgtype == 1'
       ;;
     *) lab_die "unknown scenario $sc" ;;
   esac

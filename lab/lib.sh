@@ -197,7 +197,7 @@ lab_capture_start() {
   local p=$1 f=$2; shift 2
   local -a filter=("$@")
   ((${#filter[@]})) || filter=(udp or tcp port 80 or tcp port 8080 or icmp6)
-  ip netns exec "${p}srv" tcpdump -i eth0 -Z root -U --immediate-mode -s 0 -w "$f" "${filter[@]}" 2>"$f.log" &
+  ip netns exec "${p}srv" tcpdump -i eth0 -Z root -U --immediate-mode -s "${LAB_CAP_SNAPLEN:-0}" -w "$f" "${filter[@]}" 2>"$f.log" &
   echo $! >"$f.pid"
   for _ in $(seq 30); do grep -q 'listening on' "$f.log" 2>/dev/null && return 0; sleep 0.1; done
   lab_log "tcpdump not ready: $(cat "$f.log")"

@@ -3,13 +3,18 @@
 #
 #   qemu-boot.sh [--prefix P] [--firmware bios|uefi] [--mac MAC] [--tap N] [--disk FILE]
 #                [--timeout SECONDS] [--serial-log FILE] [--marker STRING] [--mem MB] [--smp N]
-#                [--nic-rom default|none|FILE] [--boot ORDER] [-- EXTRA QEMU ARGS]
+#                [--nic-rom default|none|FILE] [--uefi-net all|pxe4|pxe6|http] [--boot ORDER]
+#                [-- EXTRA QEMU ARGS]
 #
 # Defaults: prefix $LAB_PREFIX (else pxl-), bios, MAC 52:54:00:12:34:56, tap 0, timeout 60,
 # serial log ./serial-<mac>.log, marker "PXE-REIMAGE-MARKER: init reached", 512 MB, 1 vCPU.
 # NIC ROM: bios default = qemu's iPXE (efi-virtio.rom: iPXE for BIOS and EFI);
 #          uefi default = none (romfile=), so EDK2's own PXE/HTTP client runs;
 #          `--nic-rom default` under uefi gives iPXE's EFI driver instead.
+# --uefi-net (OVMF fw_cfg knobs): all = PXEv4, PXEv6, HTTPv4, HTTPv6 in turn (firmware default);
+#   pxe4 (default) = no PXEv6 (a failing PXEv4 otherwise costs ~64 s of DHCPv6 retries before HTTP);
+#   pxe6 = no PXEv4 (PXEv6 first: DHCPv6 Solicit with boot-file-url request);
+#   http = no PXE at all, straight to UEFI HTTP boot (arch 16).
 # Writes SERIAL_LOG (raw) and SERIAL_LOG.ts ("<seconds since qemu start> <line>").
 # Exit: 0 marker seen, 1 timeout, 3 qemu exited without the marker, 2 usage.
 # Prints "RESULT marker=yes|no elapsed=S.sss" on stdout as its last line.
@@ -18,7 +23,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 prefix=${LAB_PREFIX:-pxl-} fw=bios mac=52:54:00:12:34:56 tap=0 disk="" timeout=60 log="" \
-  marker=$LAB_MARKER_DEFAULT mem=512 smp=1 nicrom="" boot=""
+  marker=$LAB_MARKER_DEFAULT mem=512 smp=1 nicrom="" boot="" uefinet=pxe4
 extra=()
 while (($#)); do
   case $1 in
@@ -34,8 +39,9 @@ while (($#)); do
     --smp) smp=$2; shift 2 ;;
     --nic-rom) nicrom=$2; shift 2 ;;
     --boot) boot=$2; shift 2 ;;
+    --uefi-net) uefinet=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "qemu-boot: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -79,6 +85,14 @@ if [[ $fw == uefi ]]; then
   cmd+=(-machine q35
     -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
     -drive "if=pflash,format=raw,unit=1,file=$run/vars.fd")
+  knob() { cmd+=(-fw_cfg "name=opt/org.tianocore/$1,string=$2"); }
+  case $uefinet in
+    all) ;;
+    pxe|pxe4) knob IPv6PXESupport no ;;
+    pxe6) knob IPv4PXESupport no ;;
+    http) knob IPv4PXESupport no; knob IPv6PXESupport no ;;
+    *) lab_die "--uefi-net all|pxe4|pxe6|http" ;;
+  esac
 fi
 if [[ -n $disk ]]; then
   [[ -f $disk ]] || lab_die "disk $disk not found"
