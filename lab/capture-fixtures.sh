@@ -34,7 +34,9 @@ extract() {
   lab_log "fixture $2.bin ($(stat -c %s "$OUT/$2.bin") bytes)"
 }
 boot() {  # boot NAME FIRMWARE MAC TAP TIMEOUT [qemu-boot.sh ARGS...]
-  "$HERE/qemu-boot.sh" --prefix "$P" --firmware "$2" --mac "$3" --tap "$4" --timeout "$5" \
+  # A fixed SMBIOS UUID per machine so option 97 carries a recognisable value.
+  local uuid="8a6c2f1e-5e1d-4c8b-9d3e-${3//:/}"
+  "$HERE/qemu-boot.sh" --prefix "$P" --firmware "$2" --mac "$3" --uuid "$uuid" --tap "$4" --timeout "$5" \
     --serial-log "$W/$1-serial.log" "${@:6}" 2>>"$W/$1-qemu.err" || lab_log "$1: boot did not reach the marker (exit $?)"
 }
 capture() { lab_capture_start "$P" "$W/$1.pcap" "${FILTER[@]}"; }
@@ -47,12 +49,12 @@ for sc in "${scen[@]}"; do
       lab_dnsmasq_start "$P" "$S" "$W" full
       capture ipxe-bios; boot ipxe-bios bios 52:54:00:f1:00:01 0 60; finish ipxe-bios
       extract "$OUT/ipxe-bios.pcap" ipxe-bios-discover 'dhcp.option.dhcp == 1'
-      extract "$OUT/ipxe-bios.pcap" ipxe-bios-request 'dhcp.option.dhcp == 3'
+      extract "$OUT/ipxe-bios.pcap" ipxe-bios-request 'dhcp.option.dhcp == 3 && dhcp.option.dhcp_server_id'
       capture uefi-pxe; boot uefi-pxe uefi 52:54:00:f1:00:02 1 90; finish uefi-pxe
       extract "$OUT/uefi-pxe.pcap" edk2-pxe-discover 'dhcp.option.dhcp == 1 && !(dhcp.option.type == 175)'
-      extract "$OUT/uefi-pxe.pcap" edk2-pxe-request 'dhcp.option.dhcp == 3 && !(dhcp.option.type == 175)'
+      extract "$OUT/uefi-pxe.pcap" edk2-pxe-request 'dhcp.option.dhcp == 3 && dhcp.option.dhcp_server_id && !(dhcp.option.type == 175)'
       extract "$OUT/uefi-pxe.pcap" ipxe-efi-discover 'dhcp.option.dhcp == 1 && dhcp.option.type == 175'
-      extract "$OUT/uefi-pxe.pcap" ipxe-efi-request 'dhcp.option.dhcp == 3 && dhcp.option.type == 175'
+      extract "$OUT/uefi-pxe.pcap" ipxe-efi-request 'dhcp.option.dhcp == 3 && dhcp.option.dhcp_server_id && dhcp.option.type == 175'
       ;;
     proxy)
       # Plain DHCP server in ${P}cli (SUBNET.2), ProxyDHCP in ${P}srv: EDK2 asks the proxy on port 4011.
@@ -62,9 +64,11 @@ for sc in "${scen[@]}"; do
       lab_dnsmasq_start "$P" "$S" "$W" proxy
       capture uefi-proxy; boot uefi-proxy uefi 52:54:00:f1:00:03 2 90; finish uefi-proxy
       extract "$OUT/uefi-proxy.pcap" edk2-pxe-proxy-discover 'dhcp.option.dhcp == 1 && !(dhcp.option.type == 175)'
-      extract "$OUT/uefi-proxy.pcap" edk2-pxe-4011-request 'udp.dstport == 4011 && dhcp.option.dhcp == 3'
+      extract "$OUT/uefi-proxy.pcap" edk2-pxe-4011-request 'udp.dstport == 4011 && !(dhcp.option.type == 175)'
+      extract "$OUT/uefi-proxy.pcap" ipxe-efi-4011-request 'udp.dstport == 4011 && dhcp.option.type == 175'
       extract "$OUT/uefi-proxy.pcap" dnsmasq-proxy-offer 'udp.srcport == 67 && dhcp.option.dhcp == 2 && ip.src == '"$S.1"
       extract "$OUT/uefi-proxy.pcap" dnsmasq-4011-ack 'udp.srcport == 4011 && dhcp.option.dhcp == 5'
+      extract "$OUT/uefi-proxy.pcap" dnsmasq-plain-offer 'dhcp.option.dhcp == 2 && ip.src == '"$S.2"
       lab_stop_pidfile "$W/plain/dnsmasq.pid"; lab_stop_pidfile "$W/dnsmasq.pid"
       ip -n "${P}cli" addr flush dev eth0
       ;;
@@ -75,13 +79,19 @@ for sc in "${scen[@]}"; do
         timeout -s KILL 20 ip netns exec "${P}cli" busybox udhcpc -i eth0 -f -q -n -t 3 -T 2 -s /bin/true \
           -x hostname:labcli >"$W/udhcpc.log" 2>&1 || lab_log "udhcpc failed: $(tail -2 "$W/udhcpc.log")"
       else
-        timeout -s KILL 30 ip netns exec "${P}cli" dhclient -4 -v -1 -sf /bin/true -lf "$W/dhclient.leases" \
-          -pf "$W/dhclient.pid" eth0 >"$W/dhclient.log" 2>&1 || lab_log "dhclient failed: $(tail -2 "$W/dhclient.log")"
-        ip netns exec "${P}cli" dhclient -x -pf "$W/dhclient.pid" >/dev/null 2>&1 || true
+        # Fresh lease file: DISCOVER/REQUEST; a second run with the lease: INIT-REBOOT REQUEST.
+        rm -f "$W/dhclient.leases"
+        for _ in 1 2; do
+          timeout -s KILL 30 ip netns exec "${P}cli" dhclient -4 -v -1 -sf /bin/true -lf "$W/dhclient.leases" \
+            -pf "$W/dhclient.pid" eth0 >"$W/dhclient.log" 2>&1 || lab_log "dhclient failed: $(tail -2 "$W/dhclient.log")"
+          ip netns exec "${P}cli" dhclient -x -pf "$W/dhclient.pid" >/dev/null 2>&1 || true
+          ip -n "${P}cli" addr flush dev eth0
+        done
       fi
       finish "$sc"
       extract "$OUT/$sc.pcap" "$sc-discover" 'dhcp.option.dhcp == 1'
-      extract "$OUT/$sc.pcap" "$sc-request" 'dhcp.option.dhcp == 3'
+      extract "$OUT/$sc.pcap" "$sc-request" 'dhcp.option.dhcp == 3 && dhcp.option.dhcp_server_id'
+      [[ $sc == dhclient ]] && extract "$OUT/$sc.pcap" dhclient-init-reboot-request 'dhcp.option.dhcp == 3 && !dhcp.option.dhcp_server_id'
       ip -n "${P}cli" addr flush dev eth0
       ;;
     httpboot)

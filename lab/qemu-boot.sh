@@ -2,7 +2,7 @@
 # qemu-boot.sh: boot one lab machine on tapN in ${LAB_PREFIX}lan and wait for a marker.
 #
 #   qemu-boot.sh [--prefix P] [--firmware bios|uefi] [--mac MAC] [--tap N] [--disk FILE]
-#                [--timeout SECONDS] [--serial-log FILE] [--marker STRING] [--mem MB] [--smp N]
+#                [--uuid UUID] [--timeout SECONDS] [--serial-log FILE] [--marker STRING] [--mem MB] [--smp N]
 #                [--nic-rom default|none|FILE] [--uefi-net all|pxe4|pxe6|http] [--boot ORDER]
 #                [-- EXTRA QEMU ARGS]
 #
@@ -23,13 +23,14 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 prefix=${LAB_PREFIX:-pxl-} fw=bios mac=52:54:00:12:34:56 tap=0 disk="" timeout=60 log="" \
-  marker=$LAB_MARKER_DEFAULT mem=512 smp=1 nicrom="" boot="" uefinet=pxe4
+  marker=$LAB_MARKER_DEFAULT mem=512 smp=1 nicrom="" boot="" uefinet=pxe4 uuid=""
 extra=()
 while (($#)); do
   case $1 in
     --prefix) prefix=$2; shift 2 ;;
     --firmware) fw=$2; shift 2 ;;
     --mac) mac=$2; shift 2 ;;
+    --uuid) uuid=$2; shift 2 ;;
     --tap) tap=$2; shift 2 ;;
     --disk) disk=$2; shift 2 ;;
     --timeout) timeout=$2; shift 2 ;;
@@ -100,6 +101,8 @@ if [[ -n $disk ]]; then
   boot=${boot:-nc}
 fi
 cmd+=(-boot "order=${boot:-n}")
+# SMBIOS UUID: firmware sends it as DHCP option 97 (all zero without it).
+[[ -n $uuid ]] && cmd+=(-uuid "$uuid")
 cmd+=("${extra[@]}")
 
 echo "qemu-boot: ip netns exec ${prefix}lan ${cmd[*]}" >&2
