@@ -207,25 +207,36 @@ lab_capture_stop() { sleep 0.3; lab_stop_pidfile "$1.pid"; }
 
 # lab_timeline PCAP SERIAL_LOG: merged, sorted timeline in seconds since qemu start
 # (qemu-boot.sh writes the start epoch to SERIAL_LOG.t0 and stamped lines to SERIAL_LOG.ts).
+# Network events come from a server-side capture, so it works for any server implementation:
+# DHCP messages, TFTP RRQ + end of each transfer, HTTP GET + end of each connection, RAs.
 lab_timeline() {
   local pcap=$1 serial=$2 t0
   t0=$(cat "$serial.t0")
   {
     if [[ -s $pcap ]]; then
-      tshark -r "$pcap" -Y 'dhcp || tftp.opcode == 1 || http.request || http.response || icmpv6.type == 134' \
+      # No TCP reassembly: with a short snaplen the response headers are then still decoded.
+      tshark -r "$pcap" -o tcp.desegment_tcp_streams:FALSE \
         -T fields -E separator='|' -e frame.time_epoch -e udp.dstport -e dhcp.option.dhcp \
         -e dhcp.option.vendor_class_id -e dhcp.option.client_system_architecture -e dhcp.file \
-        -e tftp.source_file -e http.request.uri -e http.response.code -e icmpv6.type 2>/dev/null |
+        -e tftp.source_file -e http.request.uri -e http.response.code -e icmpv6.type \
+        -e udp.srcport -e tcp.stream -e tcp.len -e udp.length -e tftp.opcode 2>/dev/null |
       awk -F'|' -v t0="$t0" '
         BEGIN { split("DISCOVER OFFER REQUEST DECLINE ACK NAK RELEASE INFORM", mt, " ") }
         { t = $1 - t0; ev = "" }
         $3 != "" { ev = "DHCP" mt[$3+0] " port " $2; if ($4 != "") ev = ev " vc=" $4;
                    if ($5 != "") ev = ev " arch=" $5; if ($6 != "") ev = ev " file=" $6 }
-        $7 != "" { ev = "TFTP RRQ " $7 }
-        $8 != "" { ev = "HTTP GET " $8 }
+        $7 != "" && $15 == "1" { ev = "TFTP RRQ " $7; tftp[$11] = $7 }
+        $8 != "" { ev = "HTTP GET " $8; http[$12] = $8 }
         $9 != "" { ev = "HTTP " $9 }
         $10 == "134" { ev = "IPv6 router advertisement" }
-        ev != "" { printf "%8.3f  net     %s\n", t, ev }'
+        ev != "" { printf "%8.3f  net     %s\n", t, ev }
+        # Transfer ends: last packet seen on the client port / TCP connection of each request.
+        ($2 in tftp) { tend[$2] = t; tbytes[$2] += $14 - 12 }
+        ($12 != "" && ($12 in http)) { hend[$12] = t; hbytes[$12] += $13 }
+        END {
+          for (k in tend) printf "%8.3f  net     TFTP done %s (~%d bytes)\n", tend[k], tftp[k], tbytes[k]
+          for (k in hend) printf "%8.3f  net     HTTP done %s (%d bytes both ways)\n", hend[k], http[k], hbytes[k]
+        }'
     fi
     grep -E 'Linux version|EFI stub|PXE-REIMAGE|Start PXE|Start HTTP|NBP file|Configuring \(|iPXE initialising' "$serial.ts" |
       awk '{ t = $1; $1 = ""; sub(/^ +/, ""); gsub(/\033\[[0-9;?]*[a-zA-Z]/, ""); sub(/.*Linux version/, "Linux version");
