@@ -77,7 +77,7 @@ final class Exchange {
         write(resp, close);
     }
 
-    /** Writes a response head whose body the caller streams, with keep-alive handled the same way. */
+    /** Sets keep-alive on a response head whose body the caller streams itself (files). */
     void prepare(HttpResponse resp) {
         HttpUtil.setKeepAlive(resp, keepAlive);
     }

@@ -35,6 +35,7 @@ class StaticFilesCurlTest {
     Path root;
     Path loaders;
     byte[] data;
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     HttpServer server;
     String base;
 
@@ -51,7 +52,7 @@ class StaticFilesCurlTest {
         Files.writeString(loaders.resolve("undionly.kpxe"), "ipxe-binary");
         Files.writeString(tmp.resolve("secret"), "root:x:0:0:secret\n");
         server = new HttpServer(HttpConfig.defaults().withBind(InetAddress.getLoopbackAddress(), 0)
-                .withFilesRoot(root).withLoaderDir(loaders), new MachineRegistry(), new SimpleMeterRegistry());
+                .withFilesRoot(root).withLoaderDir(loaders), new MachineRegistry(), meters);
         base = "http://127.0.0.1:" + server.start();
     }
 
@@ -108,6 +109,34 @@ class StaticFilesCurlTest {
         assertThat(c.header("Content-Type")).isEqualTo("application/octet-stream");
         assertThat(c.header("ETag")).startsWith("\"");
         assertThat(c.header("Last-Modified")).endsWith("GMT");
+        // Counted when the transfer completes, which may be just after curl has its last byte.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (bytesSent() < data.length && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(bytesSent()).isEqualTo(data.length);
+    }
+
+    private double bytesSent() {
+        return meters.get("pxe.http.bytes").counter().count();
+    }
+
+    @Test
+    void clientGoingAwayMidTransferIsLoggedAndHarmless() throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(root.resolve("big.img").toFile(), "rw")) {
+            f.setLength(64L * 1024 * 1024);
+        }
+        try (LogCapture log = new LogCapture()) {
+            Process p = new ProcessBuilder("curl", "-sS", "--limit-rate", "1M", "--max-time", "1", "-o", "/dev/null",
+                    base + "/files/big.img").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as("curl timed out on purpose").isEqualTo(28);
+            assertThat(log.awaitContaining("HTTP file /files/big.img aborted after"))
+                    .containsPattern("HTTP file /files/big.img aborted after [0-9.]+ [KM]iB of 64.0 MiB");
+        }
+        assertThat(curl(base + "/files/sub/hello.txt").status()).isEqualTo(200);
+        assertThat(bytesSent()).isLessThan(64.0 * 1024 * 1024);
     }
 
     @Test
