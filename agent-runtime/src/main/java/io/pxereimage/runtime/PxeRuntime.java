@@ -69,11 +69,12 @@ public final class PxeRuntime implements AutoCloseable {
 
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         String token = readToken(c, source);
-        Path loaderDir = Path.of(c.http().loaderDir() != null ? c.http().loaderDir() : c.tftp().root());
+        Path tftpRoot = stageLoaders(Path.of(c.tftp().root()), Path.of(c.dataDir()));
+        Path loaderDir = c.http().loaderDir() != null ? Path.of(c.http().loaderDir()) : tftpRoot;
         HttpConfig httpConfig = HttpConfig.defaults().withBind(anyAddress(), c.http().port())
                 .withFilesRoot(Path.of(c.http().filesRoot())).withLoaderDir(loaderDir).withApiToken(token);
         HttpServer http = new HttpServer(httpConfig, machines, meters);
-        TftpServer tftp = c.tftp().port() == 0 ? null : new TftpServer(TftpConfig.builder(Path.of(c.tftp().root()))
+        TftpServer tftp = c.tftp().port() == 0 ? null : new TftpServer(TftpConfig.builder(tftpRoot)
                 .port(c.tftp().port()).maxBlockSize(c.tftp().maxBlockSize()).maxWindowSize(c.tftp().maxWindowSize())
                 .maxTransfers(c.tftp().maxTransfers()).build(), meters);
 
@@ -106,13 +107,14 @@ public final class PxeRuntime implements AutoCloseable {
         MachineRegistry machines = new MachineRegistry(plans, plans.isEmpty() ? spec : null);
 
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Path loaders = stageLoaders(q.tftpRoot(), q.dataDir());
         HttpServer http = new HttpServer(HttpConfig.defaults().withBind(anyAddress(), q.httpPort())
-                .withLoaderDir(q.tftpRoot()), machines, meters);
+                .withLoaderDir(loaders), machines, meters);
         http.publish(kernelName, q.kernel());
         for (int i = 0; i < q.initrds().size(); i++) {
             http.publish(initrdNames.get(i), q.initrds().get(i));
         }
-        TftpServer tftp = new TftpServer(TftpConfig.builder(q.tftpRoot()).build(), meters);
+        TftpServer tftp = new TftpServer(TftpConfig.builder(loaders).build(), meters);
         DhcpSection d = new DhcpSection(q.mode().name(), null, null, null, null, null, null, null, null, null);
         PxeConfig pc = pxeConfig(q.mode(), nic.address(), nic, d, q.dataDir(), "--interface");
         PxeServer dhcp = new PxeServer(pc, new BootPlanner(machines, Loaders.DEBIAN, q.httpPort()), machines, meters);
@@ -182,6 +184,15 @@ public final class PxeRuntime implements AutoCloseable {
             tftp.close();
         }
         http.close();
+    }
+
+    /** The served copy of the loader directory (see {@link LoaderDirectory} for why it is a copy). */
+    private static Path stageLoaders(Path source, Path dataDir) {
+        try {
+            return LoaderDirectory.stage(source, dataDir.resolve("tftp"));
+        } catch (IOException e) {
+            throw new ConfigException("cannot stage the iPXE loaders: " + e.getMessage(), e);
+        }
     }
 
     private static InterfaceAddress4 interfaceOrFail(String name, String source) {
