@@ -127,14 +127,14 @@ ip netns exec "${prefix}lan" "${cmd[@]}" </dev/null > >(stamp) 2>"$run/qemu.err"
 qpid=$!
 
 found=no rc=1
-deadline=$(( ${EPOCHREALTIME%.*} + timeout ))
+deadline=$(( ${t0/./} + timeout * 1000000 ))
 while :; do
   if grep -qF -- "$marker" "$log" 2>/dev/null; then found=yes; rc=0; break; fi
   if ! kill -0 "$qpid" 2>/dev/null; then
     sleep 0.3; grep -qF -- "$marker" "$log" && { found=yes; rc=0; } || rc=3
     break
   fi
-  (( ${EPOCHREALTIME%.*} >= deadline )) && { rc=1; break; }
+  (( ${EPOCHREALTIME/./} >= deadline )) && { rc=1; break; }
   sleep 0.1
 done
 elapsed=$(since_start)
