@@ -1,11 +1,40 @@
 package io.pxereimage.runtime.cli;
 
-/** Entry point of {@code pxe-runtime}. Sub-commands are added as the runtime grows. */
-public final class Main {
-    private Main() {
-    }
+import picocli.CommandLine;
+
+import io.pxereimage.runtime.net.MacAddress;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code pxe-runtime}: the boot and image runtime. Start reading here: {@link ServeCommand} runs a configured
+ * runtime, {@link BootCommand} boots one kernel right away (like pixiecore's quick mode).
+ */
+@Command(name = "pxe-runtime", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Network-boots and images bare-metal machines: proxyDHCP or DHCP, TFTP, HTTP boot, iPXE.",
+        subcommands = {ServeCommand.class, BootCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.out.println("pxe-runtime 0.1.0-SNAPSHOT");
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .registerConverter(MacAddress.class, MacAddress::parse)
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"pxe-runtime " + (v == null ? "development build" : v)};
+        }
     }
 }

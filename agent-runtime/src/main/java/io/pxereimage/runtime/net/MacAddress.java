@@ -3,6 +3,9 @@ package io.pxereimage.runtime.net;
 import java.util.HexFormat;
 import java.util.Locale;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * An Ethernet MAC address. Shared by the codecs (DHCP chaddr) and the decision code (boot plans are keyed by MAC),
  * so it lives in neither.
@@ -16,6 +19,7 @@ public record MacAddress(long bits) implements Comparable<MacAddress> {
     }
 
     /** Parses {@code 52:54:00:12:34:56}, {@code 52-54-00-12-34-56} or {@code 525400123456}, any case. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static MacAddress parse(String text) {
         String hex = text.trim().replace(":", "").replace("-", "");
         if (hex.length() != 12) {
@@ -46,6 +50,7 @@ public record MacAddress(long bits) implements Comparable<MacAddress> {
     }
 
     /** Lower-case, colon-separated: the form used in logs, URLs and config files. */
+    @JsonValue
     @Override
     public String toString() {
         return HexFormat.ofDelimiter(":").formatHex(toBytes()).toLowerCase(Locale.ROOT);

@@ -1,0 +1,220 @@
+package io.pxereimage.runtime;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pxereimage.runtime.boot.BootPlanner;
+import io.pxereimage.runtime.boot.BootSpec;
+import io.pxereimage.runtime.boot.Loaders;
+import io.pxereimage.runtime.boot.MachinePlan;
+import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.config.ConfigException;
+import io.pxereimage.runtime.config.DhcpSection;
+import io.pxereimage.runtime.config.MachineEntry;
+import io.pxereimage.runtime.config.RuntimeConfig;
+import io.pxereimage.runtime.http.HttpConfig;
+import io.pxereimage.runtime.http.HttpServer;
+import io.pxereimage.runtime.net.InterfaceAddress4;
+import io.pxereimage.runtime.pxe.PxeConfig;
+import io.pxereimage.runtime.pxe.PxeServer;
+import io.pxereimage.runtime.tftp.TftpConfig;
+import io.pxereimage.runtime.tftp.TftpServer;
+
+/**
+ * One runtime: the machine registry and planner shared by an HTTP server, a TFTP server and a DHCP responder.
+ * Built from a config file ({@link #fromConfig}) or from {@code pxe-runtime boot} ({@link #forQuickBoot}).
+ *
+ * <p>Start order is HTTP, TFTP, DHCP: nothing is offered to a client before the files it will ask for can be
+ * served. Close order is the reverse.
+ */
+public final class PxeRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PxeRuntime.class);
+
+    private final MachineRegistry machines;
+    private final PrometheusMeterRegistry meters;
+    private final HttpServer http;
+    private final TftpServer tftp;
+    private final PxeServer dhcp;
+    private final String summary;
+
+    private PxeRuntime(MachineRegistry machines, PrometheusMeterRegistry meters, HttpServer http, TftpServer tftp,
+            PxeServer dhcp, String summary) {
+        this.machines = machines;
+        this.meters = meters;
+        this.http = http;
+        this.tftp = tftp;
+        this.dhcp = dhcp;
+        this.summary = summary;
+    }
+
+    /** A runtime as the config file describes it. {@code source} names the file in error messages. */
+    public static PxeRuntime fromConfig(RuntimeConfig c, String source) {
+        InterfaceAddress4 nic = c.interfaceName() == null ? null : interfaceOrFail(c.interfaceName(), source);
+        Inet4Address address = c.address() != null ? ipv4(c.address()) : nic.address();
+        List<MachinePlan> plans = c.machines().stream().map(MachineEntry::toPlan).toList();
+        BootSpec fallback = c.boot().answerUnknown() ? c.boot().defaultBoot().toSpec() : null;
+        MachineRegistry machines = new MachineRegistry(plans, fallback);
+        Loaders loaders = c.boot().loaders().toLoaders();
+
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        String token = readToken(c, source);
+        Path loaderDir = Path.of(c.http().loaderDir() != null ? c.http().loaderDir() : c.tftp().root());
+        HttpConfig httpConfig = HttpConfig.defaults().withBind(anyAddress(), c.http().port())
+                .withFilesRoot(Path.of(c.http().filesRoot())).withLoaderDir(loaderDir).withApiToken(token);
+        HttpServer http = new HttpServer(httpConfig, machines, meters);
+        TftpServer tftp = c.tftp().port() == 0 ? null : new TftpServer(TftpConfig.builder(Path.of(c.tftp().root()))
+                .port(c.tftp().port()).maxBlockSize(c.tftp().maxBlockSize()).maxWindowSize(c.tftp().maxWindowSize())
+                .maxTransfers(c.tftp().maxTransfers()).build(), meters);
+
+        PxeServer dhcp = null;
+        DhcpSection d = c.dhcp();
+        if (d.modeValue() != DhcpSection.Mode.OFF) {
+            PxeConfig pc = pxeConfig(d.modeValue(), address, nic, d, Path.of(c.dataDir()), source)
+                    .withPorts(d.serverPort(), d.clientPort(), d.proxyPort())
+                    .withRouterAndDns(d.router() == null ? null : ipv4(d.router()),
+                            d.dns().stream().map(PxeRuntime::ipv4).toList());
+            BootPlanner planner = new BootPlanner(machines, loaders, c.http().port());
+            dhcp = new PxeServer(pc, planner, machines, meters);
+        }
+        String summary = "address " + address.getHostAddress() + ", dhcp " + d.mode() + ", " + plans.size()
+                + " machines" + (fallback != null ? ", ANSWERING UNKNOWN CLIENTS" : "");
+        return new PxeRuntime(machines, meters, http, tftp, dhcp, summary);
+    }
+
+    /** A runtime that boots one kernel: {@code pxe-runtime boot}. */
+    public static PxeRuntime forQuickBoot(QuickBoot q) {
+        InterfaceAddress4 nic = interfaceOrFail(q.interfaceName(), "--interface");
+        List<String> initrdNames = new ArrayList<>();
+        for (int i = 0; i < q.initrds().size(); i++) {
+            initrdNames.add("initrd" + i + "-" + q.initrds().get(i).getFileName());
+        }
+        String kernelName = "kernel-" + q.kernel().getFileName();
+        BootSpec spec = new BootSpec(kernelName, initrdNames, q.cmdline());
+        List<MachinePlan> plans = q.macs().stream().map(m -> MachinePlan.boot(m, null, spec)).toList();
+        // No --mac: answer every PXE client, as pixiecore does. The warning at start says so.
+        MachineRegistry machines = new MachineRegistry(plans, plans.isEmpty() ? spec : null);
+
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        HttpServer http = new HttpServer(HttpConfig.defaults().withBind(anyAddress(), q.httpPort())
+                .withLoaderDir(q.tftpRoot()), machines, meters);
+        http.publish(kernelName, q.kernel());
+        for (int i = 0; i < q.initrds().size(); i++) {
+            http.publish(initrdNames.get(i), q.initrds().get(i));
+        }
+        TftpServer tftp = new TftpServer(TftpConfig.builder(q.tftpRoot()).build(), meters);
+        DhcpSection d = new DhcpSection(q.mode().name(), null, null, null, null, null, null, null, null, null);
+        PxeConfig pc = pxeConfig(q.mode(), nic.address(), nic, d, q.dataDir(), "--interface");
+        PxeServer dhcp = new PxeServer(pc, new BootPlanner(machines, Loaders.DEBIAN, q.httpPort()), machines, meters);
+        String who = plans.isEmpty() ? "EVERY PXE CLIENT on " + q.interfaceName() : q.macs().toString();
+        String summary = "boot " + q.kernel() + " for " + who + ", dhcp " + q.mode().name().toLowerCase()
+                + " on " + nic.address().getHostAddress() + "/" + nic.prefixLength();
+        return new PxeRuntime(machines, meters, http, tftp, dhcp, summary);
+    }
+
+    private static PxeConfig pxeConfig(DhcpSection.Mode mode, Inet4Address address, InterfaceAddress4 nic,
+            DhcpSection d, Path dataDir, String source) {
+        if (mode == DhcpSection.Mode.PROXY) {
+            return PxeConfig.proxy(address);
+        }
+        Inet4Address start;
+        Inet4Address end;
+        Inet4Address mask;
+        if (d.rangeStart() != null) {
+            start = ipv4(d.rangeStart());
+            end = ipv4(d.rangeEnd());
+            mask = d.subnetMask() != null ? ipv4(d.subnetMask()) : nic != null ? nic.subnetMask() : null;
+        } else if (nic != null) {
+            // The interface's subnet; the lease pool never hands out the runtime's own address.
+            start = nic.firstHost();
+            end = nic.lastHost();
+            mask = nic.subnetMask();
+        } else {
+            throw new ConfigException(source + ": dhcp: mode dhcp needs rangeStart/rangeEnd or an interface");
+        }
+        if (mask == null) {
+            throw new ConfigException(source + ": dhcp.subnetMask: required with mode dhcp and no interface");
+        }
+        return PxeConfig.dhcp(address, start, end, mask, Duration.ofSeconds(d.leaseSeconds()), dataDir);
+    }
+
+    public synchronized void start() throws IOException, InterruptedException {
+        LOG.info("starting: {}", summary);
+        int httpPort = http.start();
+        LOG.info("HTTP listening on port {} (scripts /boot/, files /files/, loaders /loaders/, API /api/v1)",
+                httpPort);
+        if (tftp != null) {
+            LOG.info("TFTP listening on port {} ({})", tftp.start(), tftp.transportName());
+        }
+        if (dhcp != null) {
+            dhcp.start();
+        }
+        if (machines.answersUnknown()) {
+            LOG.warn("answering EVERY PXE client, not only known machines: use this only on an isolated network");
+        }
+        LOG.info("ready");
+    }
+
+    public MachineRegistry machines() {
+        return machines;
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (dhcp != null) {
+            dhcp.close();
+        }
+        if (tftp != null) {
+            tftp.close();
+        }
+        http.close();
+    }
+
+    private static InterfaceAddress4 interfaceOrFail(String name, String source) {
+        try {
+            return InterfaceAddress4.of(name);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String readToken(RuntimeConfig c, String source) {
+        if (c.http().apiToken() != null) {
+            return c.http().apiToken();
+        }
+        if (c.http().apiTokenFile() == null) {
+            return null;
+        }
+        try {
+            return Files.readString(Path.of(c.http().apiTokenFile())).strip();
+        } catch (IOException e) {
+            throw new ConfigException(source + ": http.apiTokenFile: cannot read " + c.http().apiTokenFile(), e);
+        }
+    }
+
+    private static Inet4Address ipv4(String text) {
+        try {
+            return (Inet4Address) InetAddress.getByName(text);
+        } catch (IOException e) {
+            throw new ConfigException("not an IPv4 address: " + text, e);
+        }
+    }
+
+    private static InetAddress anyAddress() {
+        return InterfaceAddress4.fromInt(0);
+    }
+}

@@ -1,0 +1,81 @@
+package io.pxereimage.runtime.http;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.pxereimage.runtime.boot.IpxeScripts;
+import io.pxereimage.runtime.boot.MachinePlan;
+import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.net.MacAddress;
+
+/** {@code /boot/{mac}.ipxe}: the machine's iPXE script, rendered from its plan on every request. */
+final class BootScripts {
+    private static final Logger LOG = LoggerFactory.getLogger(BootScripts.class);
+    /** host, host:port, [v6], [v6]:port. Anything else in Host is ignored: it ends up inside a script. */
+    private static final Pattern HOST = Pattern.compile(
+            "(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\\[[0-9A-Fa-f:.]{2,45}\\])(?::[0-9]{1,5})?");
+
+    private final MachineRegistry registry;
+
+    BootScripts(MachineRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** @param name what follows {@code /boot/}, e.g. {@code 52:54:00:12:34:56.ipxe} */
+    void serve(Exchange ex, String name, String hostHeader) {
+        if (!ex.method.name().equals("GET") && !ex.method.name().equals("HEAD")) {
+            ex.methodNotAllowed("GET, HEAD");
+            return;
+        }
+        if (!name.endsWith(".ipxe")) {
+            ex.text(HttpResponseStatus.NOT_FOUND, "boot scripts are /boot/<mac>.ipxe");
+            return;
+        }
+        MacAddress mac;
+        try {
+            mac = MacAddress.parse(name.substring(0, name.length() - ".ipxe".length()));
+        } catch (IllegalArgumentException e) {
+            ex.text(HttpResponseStatus.NOT_FOUND, "not a MAC address");
+            return;
+        }
+        Optional<MachinePlan> plan = registry.planFor(mac);
+        if (plan.isEmpty()) {
+            LOG.info("HTTP script {} -> no boot plan (404, from {})", mac, Routes.remote(ex.ctx));
+            ex.text(HttpResponseStatus.NOT_FOUND, "no boot plan for " + mac);
+            return;
+        }
+        String script = IpxeScripts.render(plan.get(), baseUrl(hostHeader, ex.ctx.channel().localAddress()));
+        if (!ex.head()) {
+            LOG.info("HTTP script {} -> {}", mac, plan.get().name());
+        }
+        ex.send(HttpResponseStatus.OK, Exchange.TEXT, script.getBytes(StandardCharsets.UTF_8),
+                Map.of("Cache-Control", "no-store"), false);
+    }
+
+    /** {@code http://} + the Host the client used, else the local address the request came in on. */
+    static String baseUrl(String hostHeader, SocketAddress local) {
+        if (hostHeader != null && HOST.matcher(hostHeader.strip()).matches()) {
+            return "http://" + hostHeader.strip();
+        }
+        if (local instanceof InetSocketAddress a && a.getAddress() != null) {
+            String host = a.getAddress().getHostAddress();
+            int scope = host.indexOf('%');
+            if (scope >= 0) {
+                host = host.substring(0, scope);
+            }
+            if (host.indexOf(':') >= 0) {
+                host = "[" + host + "]";
+            }
+            return "http://" + host + ":" + a.getPort();
+        }
+        return "http://localhost";
+    }
+}

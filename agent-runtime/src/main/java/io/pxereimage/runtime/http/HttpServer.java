@@ -1,0 +1,202 @@
+package io.pxereimage.runtime.http;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.pxereimage.runtime.api.ApiAuth;
+import io.pxereimage.runtime.api.MachinesResource;
+import io.pxereimage.runtime.boot.MachineRegistry;
+
+/**
+ * The runtime's HTTP server: iPXE scripts ({@code /boot/<mac>.ipxe}), boot files ({@code /files/},
+ * {@code /loaders/}), the REST API ({@code /api/v1}), {@code /healthz} and {@code /metrics}. HTTP/1.1 with
+ * keep-alive, on epoll when available, else NIO. See {@code docs/http-api.md}.
+ *
+ * <pre>{@code
+ * try (HttpServer http = new HttpServer(config, registry, meters)) {
+ *     http.publish("vmlinuz", Path.of("/boot/vmlinuz-6.1"));
+ *     int port = http.start();
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class HttpServer implements AutoCloseable {
+    /** Request line limit; iPXE URLs are short, and long ones are probes. */
+    public static final int DEFAULT_MAX_INITIAL_LINE = 4096;
+    public static final int DEFAULT_MAX_HEADER_SIZE = 8192;
+    /** Largest API request body; anything bigger gets 413. */
+    public static final int DEFAULT_MAX_BODY = 1024 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+    private final HttpConfig config;
+    private final HttpMetrics metrics;
+    private final StaticFiles files;
+    private final Routes routes;
+    private final AtomicInteger open = new AtomicInteger();
+    private EventLoopGroup group;
+    private Channel serverChannel;
+
+    public HttpServer(HttpConfig config, MachineRegistry registry, MeterRegistry meters) {
+        this.config = config;
+        this.metrics = new HttpMetrics(meters);
+        this.files = new StaticFiles(config.filesRoot(), config.loaderDir());
+        ApiRoute api = new ApiRoute(new MachinesResource(registry), new ApiAuth(config.apiToken()));
+        this.routes = new Routes(new BootScripts(registry), files, api, prometheus(meters), metrics);
+    }
+
+    /**
+     * Serves {@code file} at {@code /files/<name>}, ahead of the files root. The file may live anywhere; only
+     * this exact name reaches it. May be called before or after {@link #start()}.
+     *
+     * @param name a relative name such as {@code vmlinuz} or {@code debian/initrd.gz} (no {@code .}/{@code ..})
+     * @param file a regular, readable file
+     * @throws IllegalArgumentException for a bad name or a file that is missing or unreadable now
+     */
+    public void publish(String name, Path file) {
+        files.publish(name, file);
+        LOG.info("HTTP publishing /files/{} -> {}", name, file.toAbsolutePath());
+    }
+
+    /** Stops serving a published name; returns whether it was published. */
+    public boolean unpublish(String name) {
+        return files.unpublish(name);
+    }
+
+    /** Published names and their files, sorted by name. */
+    public Map<String, Path> published() {
+        return files.published();
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @return the bound port (the ephemeral one when the config says 0)
+     * @throws IOException if the address cannot be bound (in use, not local, no permission)
+     * @throws IllegalStateException if already started
+     */
+    public synchronized int start() throws IOException {
+        if (serverChannel != null) {
+            throw new IllegalStateException("already started");
+        }
+        Transport transport = Transport.best();
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
+        InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
+        ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 256)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new Initializer())
+                .bind(address)
+                .awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            group = null;
+            Throwable cause = bound.cause();
+            throw cause instanceof IOException io ? io
+                    : new IOException("cannot listen on " + address + ": " + cause, cause);
+        }
+        serverChannel = bound.channel();
+        LOG.info("HTTP server listening on {} ({}, files {}, loaders {}, API {})", localAddress(),
+                transport.name(), config.filesRoot() == null ? "none" : config.filesRoot(), config.loaderDir(),
+                config.apiToken() == null ? "read-only (no token)" : "token required");
+        return port();
+    }
+
+    public int port() {
+        InetSocketAddress a = localAddress();
+        return a == null ? -1 : a.getPort();
+    }
+
+    /** The bound address, or {@code null} before {@link #start()}. */
+    public InetSocketAddress localAddress() {
+        Channel ch = serverChannel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    public HttpConfig config() {
+        return config;
+    }
+
+    /** Stops accepting, closes open connections (transfers in flight are cut) and frees the threads. */
+    @Override
+    public synchronized void close() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+            serverChannel = null;
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            group = null;
+        }
+    }
+
+    private final class Initializer extends ChannelInitializer<SocketChannel> {
+        @Override
+        protected void initChannel(SocketChannel ch) {
+            if (open.incrementAndGet() > config.maxConnections()) {
+                open.decrementAndGet();
+                metrics.refusedConnection();
+                LOG.debug("HTTP refusing connection from {}: {} open", ch.remoteAddress(), config.maxConnections());
+                ch.close();
+                return;
+            }
+            ch.closeFuture().addListener(f -> open.decrementAndGet());
+            long idle = config.idleTimeout().toMillis();
+            ch.pipeline()
+                    // observeOutput: a slow client still draining a big file is not idle.
+                    .addLast(new IdleStateHandler(true, 0, 0, idle, TimeUnit.MILLISECONDS))
+                    .addLast(new HttpServerCodec(new HttpDecoderConfig()
+                            .setMaxInitialLineLength(DEFAULT_MAX_INITIAL_LINE)
+                            .setMaxHeaderSize(DEFAULT_MAX_HEADER_SIZE)))
+                    .addLast(new HttpServerKeepAliveHandler())
+                    .addLast(new RequestGate(metrics))
+                    .addLast(new HttpObjectAggregator(DEFAULT_MAX_BODY))
+                    .addLast(new ChunkedWriteHandler())
+                    .addLast(routes);
+        }
+    }
+
+    /** The Prometheus registry to scrape for {@code /metrics}: the given one, or one inside a composite. */
+    private static PrometheusMeterRegistry prometheus(MeterRegistry meters) {
+        if (meters instanceof PrometheusMeterRegistry p) {
+            return p;
+        }
+        if (meters instanceof CompositeMeterRegistry c) {
+            for (MeterRegistry r : c.getRegistries()) {
+                PrometheusMeterRegistry p = prometheus(r);
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,185 @@
+package io.pxereimage.runtime.pxe;
+
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Optional;
+
+import io.pxereimage.runtime.boot.BootDecision;
+import io.pxereimage.runtime.boot.BootDecision.Boot;
+import io.pxereimage.runtime.boot.BootPlanner;
+import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.dhcp.DhcpMessage;
+import io.pxereimage.runtime.dhcp.Ip4;
+import io.pxereimage.runtime.dhcp.Lease;
+import io.pxereimage.runtime.dhcp.LeasePool;
+import io.pxereimage.runtime.dhcp.MessageType;
+import io.pxereimage.runtime.dhcp.ReplyRouting;
+
+/**
+ * The server's decisions, without sockets: one decoded request in, at most one reply and its destination out.
+ * The sequence is fixed (pixiecore-style): is it for us -> read the client -> ask the planner -> build the reply
+ * (pure, {@link PxeReplies}) -> route it ({@link ReplyRouting}).
+ */
+public final class PxeResponder {
+
+    /**
+     * @param reply null when we stay silent
+     * @param destination where to send it (null when silent)
+     * @param fromProxyPort send from the 4011 socket (iPXE drops 4011 replies from any other port)
+     * @param outcome short metric label: offer, ack, nak, ignored, declined, released
+     * @param detail the log tail after the arrow, e.g. {@code OFFER file=undionly.kpxe} or
+     *               {@code ignored (unknown MAC)}
+     */
+    public record Response(DhcpMessage reply, InetSocketAddress destination, boolean fromProxyPort, String outcome,
+                           String detail) {
+        static Response silent(String reason) {
+            return new Response(null, null, false, "ignored", "ignored (" + reason + ")");
+        }
+    }
+
+    private final PxeConfig config;
+    private final BootPlanner planner;
+    private final MachineRegistry machines;
+    private final LeasePool pool;
+    private final Clock clock;
+    private final ReplyRouting routing;
+
+    /** {@code pool} is required in DHCP mode and ignored in proxy mode. */
+    public PxeResponder(PxeConfig config, BootPlanner planner, MachineRegistry machines, LeasePool pool, Clock clock) {
+        this.config = config;
+        this.planner = planner;
+        this.machines = machines;
+        this.pool = pool;
+        this.clock = clock;
+        this.routing = new ReplyRouting(config.serverPort(), config.clientPort());
+        if (config.mode() == PxeConfig.Mode.DHCP && pool == null) {
+            throw new IllegalArgumentException("DHCP mode needs a lease pool");
+        }
+    }
+
+    /** Handles a request that arrived on {@code localPort} from {@code sender}. Never throws for client input. */
+    public Response handle(DhcpMessage req, int localPort, InetSocketAddress sender) {
+        if (req.op() != DhcpMessage.BOOTREQUEST) {
+            return Response.silent("not a request");
+        }
+        if (req.mac().isEmpty()) {
+            return Response.silent("not Ethernet");
+        }
+        MessageType type = req.messageType().orElseThrow();
+        ClientInfo client = ClientInfo.of(req);
+        if (localPort == config.proxyPort()) {
+            return bootServer(req, type, client, sender);
+        }
+        return config.mode() == PxeConfig.Mode.PROXY ? proxy(req, type, client) : dhcp(req, type, client);
+    }
+
+    /** Port 67 in proxy mode: only boot information, only to PXE DISCOVERs; the real DHCP server does the rest. */
+    private Response proxy(DhcpMessage req, MessageType type, ClientInfo client) {
+        if (!type.equals(MessageType.DISCOVER)) {
+            return Response.silent(type + " is for the DHCP server");
+        }
+        if (!client.bootClient()) {
+            return Response.silent("not a PXE client");
+        }
+        BootDecision d = planner.decide(client.toBootRequest(config.serverAddress()));
+        if (d instanceof BootDecision.Ignore ignore) {
+            return Response.silent(ignore.reason());
+        }
+        Boot boot = (Boot) d;
+        DhcpMessage reply = PxeReplies.proxyOffer(req, client, boot, config.serverAddress());
+        String binl = client.wantsBinl() ? " (BINL: expect 4011)" : "";
+        return new Response(reply, routing.route(req, reply), false, "offer", "OFFER file=" + boot.bootFile() + binl);
+    }
+
+    /** Port 4011: the PXE boot server. Answers REQUEST/INFORM from boot clients with a Boot decision. */
+    private Response bootServer(DhcpMessage req, MessageType type, ClientInfo client, InetSocketAddress sender) {
+        if (!type.equals(MessageType.REQUEST) && !type.equals(MessageType.INFORM)) {
+            return Response.silent(type + " on the boot server port");
+        }
+        if (!client.bootClient()) {
+            return Response.silent("not a PXE client");
+        }
+        BootDecision d = planner.decide(client.toBootRequest(config.serverAddress()));
+        if (d instanceof BootDecision.Ignore ignore) {
+            return Response.silent(ignore.reason());
+        }
+        Boot boot = (Boot) d;
+        DhcpMessage reply = PxeReplies.proxyAck(req, client, boot, config.serverAddress());
+        return new Response(reply, routing.routeProxy(req, sender), true, "ack", "ACK file=" + boot.bootFile());
+    }
+
+    /** Port 67 in DHCP mode: a full server for known machines, silence for everyone else. */
+    private Response dhcp(DhcpMessage req, MessageType type, ClientInfo client) {
+        if (machines.planFor(client.mac()).isEmpty()) {
+            // A PXE server on a real network must never take over other machines' configuration.
+            return Response.silent("unknown MAC");
+        }
+        Inet4Address me = config.serverAddress();
+        Optional<Inet4Address> serverId = req.serverId();
+        if (serverId.isPresent() && !serverId.get().equals(me)) {
+            if (type.equals(MessageType.REQUEST)) {
+                // The client chose another server's offer: drop ours (RFC 2131 4.3.2).
+                pool.lease(client.mac()).filter(l -> l.state() == Lease.State.OFFERED)
+                        .ifPresent(l -> pool.release(client.mac(), l.address()));
+            }
+            return Response.silent("for server " + serverId.get().getHostAddress());
+        }
+        Boot boot = client.bootClient() ? bootFor(client) : null;
+        String file = boot == null ? "" : " file=" + boot.bootFile();
+        switch (type.code()) {
+            case 1 -> { // DISCOVER
+                Optional<Lease> offered = pool.offer(client.mac(), req.requestedIp().orElse(null));
+                if (offered.isEmpty()) {
+                    return Response.silent("no free address");
+                }
+                DhcpMessage reply = PxeReplies.lease(req, client, MessageType.OFFER, offered.get(), config, boot,
+                        clock.instant());
+                return new Response(reply, routing.route(req, reply), false, "offer",
+                        "OFFER " + offered.get().address().getHostAddress() + file);
+            }
+            case 3 -> { // REQUEST: SELECTING/INIT-REBOOT carry option 50, RENEWING/REBINDING carry ciaddr
+                Inet4Address wanted = req.requestedIp().orElse(req.ciaddr());
+                if (Ip4.isZero(wanted)) {
+                    return Response.silent("REQUEST without an address");
+                }
+                LeasePool.Result r = pool.request(client.mac(), wanted);
+                if (r instanceof LeasePool.Result.Nak nak) {
+                    DhcpMessage reply = PxeReplies.nak(req, me, nak.reason());
+                    return new Response(reply, routing.route(req, reply), false, "nak", "NAK (" + nak.reason() + ")");
+                }
+                Lease lease = ((LeasePool.Result.Ack) r).lease();
+                DhcpMessage reply = PxeReplies.lease(req, client, MessageType.ACK, lease, config, boot, clock.instant());
+                return new Response(reply, routing.route(req, reply), false, "ack",
+                        "ACK " + lease.address().getHostAddress() + file);
+            }
+            case 4 -> { // DECLINE
+                Inet4Address addr = req.requestedIp().orElse(Ip4.ANY);
+                boolean done = pool.decline(client.mac(), addr);
+                return new Response(null, null, false, done ? "declined" : "ignored",
+                        (done ? "declined " : "ignored (DECLINE of an address it does not hold) ") + addr.getHostAddress());
+            }
+            case 7 -> { // RELEASE
+                boolean done = pool.release(client.mac(), req.ciaddr());
+                return new Response(null, null, false, done ? "released" : "ignored",
+                        (done ? "released " : "ignored (RELEASE of an address it does not hold) ")
+                                + req.ciaddr().getHostAddress());
+            }
+            case 8 -> { // INFORM
+                if (Ip4.isZero(req.ciaddr())) {
+                    return Response.silent("INFORM without ciaddr");
+                }
+                DhcpMessage reply = PxeReplies.informAck(req, client, config, boot);
+                return new Response(reply, routing.route(req, reply), false, "ack", "ACK (inform)" + file);
+            }
+            default -> {
+                return Response.silent(type + " is not for a server");
+            }
+        }
+    }
+
+    private Boot bootFor(ClientInfo client) {
+        BootDecision d = planner.decide(client.toBootRequest(config.serverAddress()));
+        return d instanceof Boot b ? b : null;
+    }
+}

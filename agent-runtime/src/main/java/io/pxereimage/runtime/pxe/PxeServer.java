@@ -1,0 +1,259 @@
+package io.pxereimage.runtime.pxe;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.pxereimage.runtime.boot.BootPlanner;
+import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.dhcp.DhcpCodec;
+import io.pxereimage.runtime.dhcp.DhcpCodecException;
+import io.pxereimage.runtime.dhcp.DhcpMessage;
+import io.pxereimage.runtime.dhcp.Ip4;
+import io.pxereimage.runtime.dhcp.LeaseJournal;
+import io.pxereimage.runtime.dhcp.LeasePool;
+import io.pxereimage.runtime.dhcp.LeaseStore;
+
+/**
+ * The DHCP/proxyDHCP/PXE boot server over UDP (Netty, epoll when available, else NIO). Binds the server port (67)
+ * and, in proxy mode, the PXE boot server port (4011), each on {@code bindAddress} (0.0.0.0: broadcasts only
+ * reach wildcard sockets) and, when that is the wildcard, also on {@code serverAddress}. Replies go out through
+ * the socket bound to {@code serverAddress}: Linux routes a 255.255.255.255 destination out of the interface that
+ * owns the source address, whereas a wildcard socket in a namespace without a default route gets "network
+ * unreachable". Replies to 4011 requests leave from port 4011 (iPXE drops others).
+ *
+ * <p>One event loop thread; bad packets are dropped and counted, and no exception ends the loop.
+ */
+public final class PxeServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PxeServer.class);
+
+    private final PxeConfig config;
+    private final PxeResponder responder;
+    private final LeasePool pool;
+    private final PxeMetrics metrics;
+    private final RecentRequests recent = new RecentRequests(256);
+    private final List<Channel> channels = new ArrayList<>();
+    /** Per local port, the channel replies leave from. */
+    private final Map<Integer, Channel> senders = new HashMap<>();
+    private EventLoopGroup group;
+
+    public PxeServer(PxeConfig config, BootPlanner planner, MachineRegistry machines, MeterRegistry meters) {
+        this.config = config;
+        this.metrics = new PxeMetrics(meters);
+        Clock clock = Clock.systemUTC();
+        if (config.mode() == PxeConfig.Mode.DHCP) {
+            LeaseStore store = config.dataDir() == null ? LeaseStore.NONE : new LeaseJournal(config.dataDir(), clock);
+            this.pool = new LeasePool(new LeasePool.Config(config.rangeStart(), config.rangeEnd(),
+                    config.serverAddress(), config.reservations(), config.leaseTime(), null, null), clock, store);
+            metrics.leasesGauge(pool::activeLeases);
+        } else {
+            this.pool = null;
+        }
+        this.responder = new PxeResponder(config, planner, machines, pool, clock);
+    }
+
+    /** Binds the sockets; throws if a port is taken or not permitted. */
+    public synchronized void start() throws InterruptedException {
+        IoHandlerFactory io = NioIoHandler.newFactory();
+        ChannelFactory<DatagramChannel> factory = NioDatagramChannel::new;
+        boolean epoll = false;
+        try {
+            // Looked up reflectively: the epoll classes reach this module with runtime scope only (native jar).
+            if ((Boolean) Class.forName("io.netty.channel.epoll.Epoll").getMethod("isAvailable").invoke(null)) {
+                io = (IoHandlerFactory) Class.forName("io.netty.channel.epoll.EpollIoHandler")
+                        .getMethod("newFactory").invoke(null);
+                var ctor = Class.forName("io.netty.channel.epoll.EpollDatagramChannel").asSubclass(DatagramChannel.class)
+                        .getConstructor();
+                factory = () -> {
+                    try {
+                        return ctor.newInstance();
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+                epoll = true;
+            }
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.debug("epoll unavailable, using NIO: {}", e.toString());
+        }
+        group = new MultiThreadIoEventLoopGroup(1, io);
+        Bootstrap b = new Bootstrap().group(group).channelFactory(factory)
+                .option(ChannelOption.SO_BROADCAST, true).option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.SO_RCVBUF, 4 << 20)
+                .handler(new Handler());
+        List<Integer> ports = new ArrayList<>(List.of(config.serverPort()));
+        if (config.mode() == PxeConfig.Mode.PROXY) {
+            ports.add(config.proxyPort());
+        }
+        try {
+            for (int port : ports) {
+                Channel main = b.bind(new InetSocketAddress(config.bindAddress(), port)).sync().channel();
+                channels.add(main);
+                senders.put(port, main);
+                if (Ip4.isZero(config.bindAddress())) {
+                    bindSender(b, port);
+                }
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.info("PXE server ({} mode, {}) listening on {} ports {}, advertising {}", config.mode(),
+                epoll ? "epoll" : "nio", config.bindAddress().getHostAddress(), ports,
+                config.serverAddress().getHostAddress());
+    }
+
+    private void bindSender(Bootstrap b, int port) throws InterruptedException {
+        try {
+            Channel ch = b.bind(new InetSocketAddress(config.serverAddress(), port)).sync().channel();
+            channels.add(ch);
+            senders.put(port, ch);
+        } catch (RuntimeException e) {
+            // serverAddress is not local (NAT, a test): broadcasts then need a default route.
+            LOG.warn("cannot bind {}:{} for sending ({}); replies leave from the wildcard socket",
+                    config.serverAddress().getHostAddress(), port, e.toString());
+        }
+    }
+
+    /** The lease pool in DHCP mode, null in proxy mode. */
+    public LeasePool leasePool() {
+        return pool;
+    }
+
+    public PxeConfig config() {
+        return config;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Channel c : channels) {
+            c.close().awaitUninterruptibly();
+        }
+        channels.clear();
+        senders.clear();
+        if (group != null) {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+            group = null;
+        }
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    @Sharable
+    private final class Handler extends SimpleChannelInboundHandler<DatagramPacket> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            int localPort = ((InetSocketAddress) ctx.channel().localAddress()).getPort();
+            InetSocketAddress sender = packet.sender();
+            ByteBuf content = packet.content();
+            byte[] bytes = new byte[content.readableBytes()];
+            content.getBytes(content.readerIndex(), bytes);
+            DhcpMessage req;
+            try {
+                req = DhcpCodec.decode(bytes);
+            } catch (DhcpCodecException e) {
+                metrics.dropped("malformed");
+                LOG.debug("dropped {} bytes from {} on port {}: {}", bytes.length, sender, localPort, e.getMessage());
+                return;
+            }
+            String type = req.messageType().orElseThrow().toString();
+            if (recent.seen(req, localPort)) {
+                metrics.duplicate(type); // a retransmission: answered again, the first reply may have been lost
+            }
+            PxeResponder.Response r = responder.handle(req, localPort, sender);
+            metrics.packet(type, r.outcome());
+            String who = req.mac().map(Object::toString).orElse("?");
+            String what = localPort == config.proxyPort() ? "PXE" : config.mode() == PxeConfig.Mode.PROXY
+                    ? "proxyDHCP" : "DHCP";
+            ClientFacts facts = ClientFacts.of(req);
+            LOG.info("{} {} {} arch={} ipxe={}{} -> {}", what, type, who, facts.arch, facts.ipxe, facts.extra,
+                    r.detail());
+            if (r.reply() == null) {
+                return;
+            }
+            byte[] out;
+            try {
+                out = DhcpCodec.encodeReply(r.reply(), req);
+            } catch (DhcpCodecException e) {
+                metrics.dropped("encode_failed");
+                LOG.warn("cannot encode the reply to {}: {}", who, e.getMessage());
+                return;
+            }
+            Channel via = senders.getOrDefault(r.fromProxyPort() ? config.proxyPort() : localPort, ctx.channel());
+            via.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(out), r.destination()))
+                    .addListener(f -> {
+                        if (!f.isSuccess()) {
+                            metrics.dropped("send_failed");
+                            LOG.warn("reply to {} via {} failed: {}", r.destination(), who, f.cause().toString());
+                        }
+                    });
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // Never let one packet end the loop: log, count, keep serving.
+            metrics.dropped("error");
+            LOG.warn("error handling a DHCP packet (server keeps running)", cause);
+        }
+    }
+
+    /** The log fields of a request, computed defensively (the log must not throw). */
+    private record ClientFacts(String arch, boolean ipxe, String extra) {
+        static ClientFacts of(DhcpMessage req) {
+            try {
+                ClientInfo c = ClientInfo.of(req);
+                String extra = c.httpClient() ? " http=true" : "";
+                return new ClientFacts(c.arch().toString(), c.ipxe(), extra);
+            } catch (RuntimeException e) {
+                return new ClientFacts("?", false, "");
+            }
+        }
+    }
+
+    /** A small ring of recent (mac, xid, type, port) keys to count retransmissions. Event loop thread only. */
+    private static final class RecentRequests {
+        private final long[] keys;
+        private int next;
+
+        RecentRequests(int size) {
+            keys = new long[size];
+        }
+
+        boolean seen(DhcpMessage m, int port) {
+            long mac = m.mac().map(x -> x.bits()).orElse(0L);
+            long key = (mac * 31 + m.xid()) * 31 + m.messageType().map(t -> t.code()).orElse(0) * 65536L + port;
+            for (long k : keys) {
+                if (k == key) {
+                    return true;
+                }
+            }
+            keys[next] = key;
+            next = (next + 1) % keys.length;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.pxereimage.runtime.tftp;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Handles datagrams on the well-known port: receive -> decode -> validate -> decide -> reply. Every failure is
+ * logged and counted; nothing here closes the listening channel.
+ */
+@ChannelHandler.Sharable
+final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+    private static final Logger LOG = LoggerFactory.getLogger(TftpRequestHandler.class);
+
+    /** Callback that binds a fresh socket for a transfer or a one-shot error (RFC 1350: a new TID per request). */
+    interface TransferStarter {
+        void start(InetSocketAddress client, TftpTransfer transfer);
+
+        void sendError(InetSocketAddress client, TftpPacket.Error error);
+    }
+
+    private final TftpConfig config;
+    private final TftpMetrics metrics;
+    private final TransferStarter starter;
+    private final Map<InetSocketAddress, TftpTransfer> active = new ConcurrentHashMap<>();
+
+    TftpRequestHandler(TftpConfig config, TftpMetrics metrics, TransferStarter starter) {
+        this.config = config;
+        this.metrics = metrics;
+        this.starter = starter;
+    }
+
+    Map<InetSocketAddress, TftpTransfer> active() {
+        return active;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket msg) {
+        InetSocketAddress client = msg.sender();
+        TftpPacket packet;
+        try {
+            packet = TftpCodec.decode(msg.content());
+        } catch (TftpCodecException e) {
+            metrics.dropped(TftpMetrics.DropReason.MALFORMED);
+            LOG.debug("TFTP dropped malformed request from {}: {}", client, e.getMessage());
+            return;
+        }
+        if (packet instanceof TftpPacket.ReadRequest rrq) {
+            onReadRequest(ctx, client, rrq);
+        } else if (packet instanceof TftpPacket.WriteRequest wrq) {
+            LOG.info("TFTP refused write of {} from {}: read-only server", wrq.filename(), client);
+            refuse(client, TransferOutcome.DENIED, TftpErrorCode.ACCESS_VIOLATION, "read-only server");
+        } else {
+            // DATA/ACK/ERROR/OACK belong on a transfer socket; late packets of finished transfers land here.
+            metrics.dropped(TftpMetrics.DropReason.UNEXPECTED_OPCODE);
+        }
+    }
+
+    private void onReadRequest(ChannelHandlerContext ctx, InetSocketAddress client, TftpPacket.ReadRequest rrq) {
+        TftpTransfer running = active.get(client);
+        if (running != null) {
+            if (running.request().equals(rrq)) {
+                // The client retransmitted its RRQ before our first reply arrived: the running transfer answers.
+                metrics.dropped(TftpMetrics.DropReason.DUPLICATE_REQUEST);
+                return;
+            }
+            // A different request from the same port replaces the old transfer. EDK2 sends its second RRQ right
+            // after ERROR 8, which may overtake that ERROR on another I/O thread.
+            LOG.debug("TFTP {} from {} replaces the running transfer of {}", rrq.filename(), client,
+                    running.request().filename());
+            running.finishLater(TransferOutcome.ABORTED);
+        }
+        String mode = rrq.mode();
+        if (!mode.equals("octet") && !mode.equals("netascii")) {
+            refuse(client, TransferOutcome.DENIED, TftpErrorCode.ILLEGAL_OPERATION, "unsupported mode " + mode);
+            return;
+        }
+        Optional<String> name = TftpPaths.normalize(rrq.filename());
+        if (name.isEmpty()) {
+            LOG.info("TFTP refused {} from {}: name escapes the root", rrq.filename(), client);
+            refuse(client, TransferOutcome.DENIED, TftpErrorCode.ACCESS_VIOLATION, "access violation");
+            return;
+        }
+        TftpOptions requested;
+        try {
+            requested = TftpOptions.parse(rrq.options());
+        } catch (TftpCodecException e) {
+            LOG.info("TFTP refused {} from {}: bad option {}", rrq.filename(), client, e.getMessage());
+            refuse(client, TransferOutcome.DENIED, TftpErrorCode.OPTION_NEGOTIATION, e.getMessage());
+            return;
+        }
+        if (active.size() >= config.maxTransfers()) {
+            // Answered from the well-known port: binding a socket per refused request would defeat the bound.
+            metrics.transfer(TransferOutcome.BUSY);
+            LOG.warn("TFTP refused {} from {}: {} transfers running", rrq.filename(), client, active.size());
+            TftpPacket.Error busy = new TftpPacket.Error(TftpErrorCode.NOT_DEFINED, "server busy");
+            ctx.writeAndFlush(new DatagramPacket(TftpCodec.encode(busy, ctx.alloc()), client));
+            return;
+        }
+        TftpFileSource.Resolution res;
+        try {
+            res = config.source().resolve(name.get());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("TFTP {} for {}: cannot open: {}", rrq.filename(), client, e.toString());
+            refuse(client, TransferOutcome.ERROR, TftpErrorCode.NOT_DEFINED, "cannot read file");
+            return;
+        }
+        if (res instanceof TftpFileSource.NotFound nf) {
+            // Debug only: GRUB, iPXE and pxelinux probe many optional names.
+            LOG.debug("TFTP {} for {}: not found ({})", rrq.filename(), client, nf.reason());
+            refuse(client, TransferOutcome.NOT_FOUND, TftpErrorCode.FILE_NOT_FOUND, "file not found");
+        } else if (res instanceof TftpFileSource.Denied d) {
+            LOG.info("TFTP refused {} from {}: {}", rrq.filename(), client, d.reason());
+            refuse(client, TransferOutcome.DENIED, TftpErrorCode.ACCESS_VIOLATION, "access violation");
+        } else {
+            TftpFileSource.Found file = (TftpFileSource.Found) res;
+            TftpOptions.Negotiation negotiation = requested.negotiate(rrq.options(), config.maxBlockSize(),
+                    config.maxWindowSize(), file.size());
+            TftpTransfer transfer = new TftpTransfer(client, rrq, name.get(), file, negotiation, config, metrics,
+                    this::transferDone);
+            active.put(client, transfer);
+            starter.start(client, transfer);
+        }
+    }
+
+    private void transferDone(TftpTransfer transfer, TransferOutcome outcome) {
+        active.remove(transfer.client(), transfer);
+        metrics.transfer(outcome);
+    }
+
+    private void refuse(InetSocketAddress client, TransferOutcome outcome, TftpErrorCode code, String message) {
+        metrics.transfer(outcome);
+        starter.sendError(client, new TftpPacket.Error(code, message));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Keep serving: one bad datagram or a transient socket error must not stop the server.
+        LOG.warn("TFTP listener error (continuing): {}", cause.toString());
+    }
+}

@@ -1,0 +1,155 @@
+package io.pxereimage.runtime.tftp;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.DatagramPacket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A read-only TFTP server (RFC 1350, 2347, 2348, 2349, 7440) on Netty UDP, epoll when available.
+ *
+ * <pre>{@code
+ * TftpServer tftp = new TftpServer(TftpConfig.builder(Path.of("/srv/tftp")).port(69).build(), registry);
+ * int port = tftp.start();
+ * ...
+ * tftp.close();
+ * }</pre>
+ *
+ * Each transfer and each error reply to a request comes from its own ephemeral socket bound to the configured
+ * address (RFC 1350 section 4). With the wildcard bind address the kernel picks the source address by route.
+ */
+public final class TftpServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TftpServer.class);
+    /** Large enough for any request we accept; longer datagrams are truncated and then fail to decode. */
+    private static final int REQUEST_BUFFER = 4096;
+    /** Transfer sockets only receive ACK and ERROR. */
+    private static final int TRANSFER_BUFFER = 1024;
+    private static final int IO_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
+    private final TftpConfig config;
+    private final TftpMetrics metrics;
+    private final UdpTransport transport = UdpTransport.select();
+    private EventLoopGroup group;
+    private Channel listener;
+    private TftpRequestHandler handler;
+
+    public TftpServer(TftpConfig config, MeterRegistry registry) {
+        this.config = config;
+        this.metrics = new TftpMetrics(registry);
+    }
+
+    /** Binds the well-known socket and returns its port (useful with port 0). */
+    public synchronized int start() throws IOException {
+        if (listener != null) {
+            throw new IllegalStateException("already started");
+        }
+        group = new MultiThreadIoEventLoopGroup(IO_THREADS, transport.ioHandlerFactory());
+        handler = new TftpRequestHandler(config, metrics, new Starter());
+        try {
+            listener = bootstrap(REQUEST_BUFFER).handler(handler)
+                    .option(ChannelOption.SO_RCVBUF, 1 << 20)
+                    .bind(config.bindAddress(), config.port()).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IOException("interrupted while binding TFTP", e);
+        } catch (Exception e) {
+            close();
+            throw new IOException("cannot bind TFTP on " + config.bindAddress().getHostAddress() + ":"
+                    + config.port() + ": " + e.getMessage(), e);
+        }
+        int port = port();
+        LOG.info("TFTP serving {} on {}:{} ({}, blksize <= {}, windowsize <= {}, <= {} transfers)",
+                config.source(), config.bindAddress().getHostAddress(), port, transport.name(),
+                config.maxBlockSize(), config.maxWindowSize(), config.maxTransfers());
+        return port;
+    }
+
+    /** The bound port, or -1 before {@link #start()}. */
+    public int port() {
+        return listener == null ? -1 : ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Transfers currently running. */
+    public int activeTransfers() {
+        return handler == null ? 0 : handler.active().size();
+    }
+
+    /** "epoll" or "nio". */
+    public String transportName() {
+        return transport.name();
+    }
+
+    public TftpConfig config() {
+        return config;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        if (handler != null) {
+            for (TftpTransfer t : new ArrayList<>(handler.active().values())) {
+                t.finishLater(TransferOutcome.ERROR);
+            }
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            group = null;
+        }
+        listener = null;
+    }
+
+    private Bootstrap bootstrap(int receiveBuffer) {
+        return bootstrap(receiveBuffer, group);
+    }
+
+    private Bootstrap bootstrap(int receiveBuffer, EventLoopGroup loops) {
+        return new Bootstrap().group(loops)
+                .channel(transport.channelClass())
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveBuffer));
+    }
+
+    /** Binds the per-request sockets. Runs on the listener's event loop; binding completes asynchronously. */
+    private final class Starter implements TftpRequestHandler.TransferStarter {
+        @Override
+        public void start(InetSocketAddress client, TftpTransfer transfer) {
+            EventLoop loop = group.next();
+            transfer.assign(loop);
+            bootstrap(TRANSFER_BUFFER, loop).handler(transfer).bind(config.bindAddress(), 0).addListener(f -> {
+                if (!f.isSuccess()) {
+                    LOG.warn("TFTP cannot bind a transfer socket for {}: {}", client, f.cause().toString());
+                    transfer.finishLater(TransferOutcome.ERROR);
+                }
+            });
+        }
+
+        @Override
+        public void sendError(InetSocketAddress client, TftpPacket.Error error) {
+            bootstrap(TRANSFER_BUFFER).handler(new io.netty.channel.ChannelInboundHandlerAdapter())
+                    .bind(config.bindAddress(), 0).addListener(f -> {
+                        if (!f.isSuccess()) {
+                            LOG.warn("TFTP cannot bind a socket to answer {}: {}", client, f.cause().toString());
+                            return;
+                        }
+                        Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+                        ch.writeAndFlush(new DatagramPacket(TftpCodec.encode(error, ch.alloc()), client))
+                                .addListener(ChannelFutureListener.CLOSE);
+                    });
+        }
+    }
+}

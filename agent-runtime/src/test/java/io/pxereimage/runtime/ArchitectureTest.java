@@ -1,0 +1,51 @@
+package io.pxereimage.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Keeps the package rules of docs/architecture.md: codecs know nothing of decisions, decisions know nothing of
+ * sockets. Reads the sources, so it needs no extra library.
+ */
+class ArchitectureTest {
+    private static final Path SRC = Path.of("src/main/java/io/pxereimage/runtime");
+
+    @ParameterizedTest(name = "{0} must not import {1}")
+    @CsvSource({
+        "dhcp, io.pxereimage.runtime.boot",
+        "dhcp, io.pxereimage.runtime.pxe",
+        "dhcp, io.pxereimage.runtime.http",
+        "tftp, io.pxereimage.runtime.boot",
+        "tftp, io.pxereimage.runtime.pxe",
+        "tftp, io.pxereimage.runtime.http",
+        "boot, io.netty",
+        "boot, io.pxereimage.runtime.dhcp",
+        "boot, io.pxereimage.runtime.pxe",
+        "boot, io.pxereimage.runtime.http",
+        "net, io.pxereimage.runtime.boot",
+    })
+    void packageDoesNotImport(String pkg, String forbidden) throws IOException {
+        Path dir = SRC.resolve(pkg.replace('.', '/'));
+        assertThat(dir).isDirectory();
+        List<String> offenders = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    if (line.startsWith("import " + forbidden + ".") || line.startsWith("import static " + forbidden + ".")) {
+                        offenders.add(f.getFileName() + ": " + line);
+                    }
+                }
+            }
+        }
+        assertThat(offenders).as("imports of %s in %s", forbidden, pkg).isEmpty();
+    }
+}
