@@ -59,7 +59,8 @@ start_server() {
     java)
       [[ -f $JAR ]] || lab_die "no $JAR"
       ip netns exec "${P}srv" java -jar "$JAR" boot "$ASSETS/vmlinuz" "$ASSETS/initrd.img" \
-        --mode dhcp --interface eth0 --mac "$MAC" >"$SERVER_LOG" 2>&1 &
+        --cmdline "console=ttyS0" --mode dhcp --interface eth0 --mac "$MAC" --data-dir "$W/data" \
+        >"$SERVER_LOG" 2>&1 &
       echo $! >"$W/server.pid"
       # TODO(integrator): replace with the runtime's real readiness signal (log line or port).
       for _ in $(seq 100); do
