@@ -58,8 +58,11 @@ start_server() {
       ln -sf "$W/dnsmasq.log" "$SERVER_LOG" ;;
     java)
       [[ -f $JAR ]] || lab_die "no $JAR"
+      # --tftp-root: Debian's /usr/lib/ipxe/ipxe.efi is a symlink to /boot/ipxe.efi, which a server that
+      # refuses paths leaving its root rejects (HTTP 403); build-assets.sh copies real files.
       ip netns exec "${P}srv" java -jar "$JAR" boot "$ASSETS/vmlinuz" "$ASSETS/initrd.img" \
         --cmdline "console=ttyS0" --mode dhcp --interface eth0 --mac "$MAC" --data-dir "$W/data" \
+        --tftp-root "$ASSETS" \
         >"$SERVER_LOG" 2>&1 &
       echo $! >"$W/server.pid"
       # TODO(integrator): replace with the runtime's real readiness signal (log line or port).
