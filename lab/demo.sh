@@ -36,7 +36,7 @@ step "boot assets"
 step "runtime jar"
 if [[ -z ${DEMO_SKIP_BUILD:-} ]]; then
   # Offline first (all deps are in ~/.m2), online as a fallback.
-  (cd "$ROOT" && { mvn -o -q -DskipTests package || mvn -q -DskipTests package; }) \
+  (cd "$ROOT" && { mvn -B -o -q -DskipTests package || mvn -B -q -DskipTests package; }) \
     || { [[ $SERVER == java ]] && lab_die "maven build failed"; lab_log "maven build failed (ignored: server is $SERVER)"; }
 fi
 [[ -f $JAR ]] && echo "jar: $JAR ($(stat -c %s "$JAR") bytes)" || echo "jar: not built"
