@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh: end-to-end demo of one PXE boot in the lab, with a timeline.
 #   deps -> assets -> runtime jar -> namespaces -> PXE server -> one BIOS qemu machine -> timeline
-# Env: LAB_PREFIX (pxd-), LAB_SUBNET (10.231.20), DEMO_SERVER (dnsmasq|java; default dnsmasq),
+# Env: LAB_PREFIX (pxl9-), LAB_SUBNET (10.231.20), DEMO_SERVER (dnsmasq|java; default dnsmasq),
 #      DEMO_FIRMWARE (bios|uefi; bios), DEMO_MAC (52:54:00:de:00:01), DEMO_TIMEOUT (90),
 #      DEMO_SKIP_BUILD=1 (do not run maven), DEMO_KEEP=1 (leave the namespaces up for poking).
 # Exit 0 when the machine reached the init marker.
@@ -11,7 +11,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-P=${LAB_PREFIX:-pxd-} S=${LAB_SUBNET:-10.231.20}
+P=${LAB_PREFIX:-pxl9-} S=${LAB_SUBNET:-10.231.20}
 SERVER=${DEMO_SERVER:-dnsmasq} FW=${DEMO_FIRMWARE:-bios}
 MAC=${DEMO_MAC:-52:54:00:de:00:01} TMO=${DEMO_TIMEOUT:-90}
 JAR=$ROOT/agent-runtime/target/pxe-runtime.jar
