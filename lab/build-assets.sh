@@ -73,6 +73,8 @@ if [[ -s $OUT/.assets-key && $(cat "$OUT/.assets-key") == "$key" && -s $OUT/init
 fi
 
 # --- initramfs -----------------------------------------------------------------
+# The initramfs has no libc: busybox must be the static build (package busybox-static).
+if ldd "$BUSYBOX" >/dev/null 2>&1; then log "$BUSYBOX is dynamically linked: install busybox-static"; exit 1; fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run}

@@ -69,6 +69,10 @@ for sc in "${scen[@]}"; do
       extract "$OUT/uefi-proxy.pcap" dnsmasq-proxy-offer 'udp.srcport == 67 && dhcp.option.dhcp == 2 && ip.src == '"$S.1"
       extract "$OUT/uefi-proxy.pcap" dnsmasq-4011-ack 'udp.srcport == 4011 && dhcp.option.dhcp == 5'
       extract "$OUT/uefi-proxy.pcap" dnsmasq-plain-offer 'dhcp.option.dhcp == 2 && ip.src == '"$S.2"
+      capture bios-proxy; boot bios-proxy bios 52:54:00:f1:00:06 5 60; finish bios-proxy
+      extract "$OUT/bios-proxy.pcap" ipxe-bios-4011-request 'udp.dstport == 4011'
+      extract "$OUT/bios-proxy.pcap" dnsmasq-proxy-offer-bios 'udp.srcport == 67 && dhcp.option.dhcp == 2 && ip.src == '"$S.1"
+      extract "$OUT/bios-proxy.pcap" dnsmasq-4011-ack-bios 'udp.srcport == 4011 && dhcp.option.dhcp == 5'
       lab_stop_pidfile "$W/plain/dnsmasq.pid"; lab_stop_pidfile "$W/dnsmasq.pid"
       ip -n "${P}cli" addr flush dev eth0
       ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh: end-to-end demo of one PXE boot in the lab, with a timeline.
 #   deps -> assets -> runtime jar -> namespaces -> PXE server -> one BIOS qemu machine -> timeline
-# Env: LAB_PREFIX (pxd-), LAB_SUBNET (10.231.20), DEMO_SERVER (dnsmasq|java; default dnsmasq),
+# Env: LAB_PREFIX (pxl9-), LAB_SUBNET (10.231.20), DEMO_SERVER (dnsmasq|java; default dnsmasq),
 #      DEMO_FIRMWARE (bios|uefi; bios), DEMO_MAC (52:54:00:de:00:01), DEMO_TIMEOUT (90),
 #      DEMO_SKIP_BUILD=1 (do not run maven), DEMO_KEEP=1 (leave the namespaces up for poking).
 # Exit 0 when the machine reached the init marker.
@@ -11,7 +11,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-P=${LAB_PREFIX:-pxd-} S=${LAB_SUBNET:-10.231.20}
+P=${LAB_PREFIX:-pxl9-} S=${LAB_SUBNET:-10.231.20}
 SERVER=${DEMO_SERVER:-dnsmasq} FW=${DEMO_FIRMWARE:-bios}
 MAC=${DEMO_MAC:-52:54:00:de:00:01} TMO=${DEMO_TIMEOUT:-90}
 JAR=$ROOT/agent-runtime/target/pxe-runtime.jar
@@ -36,7 +36,7 @@ step "boot assets"
 step "runtime jar"
 if [[ -z ${DEMO_SKIP_BUILD:-} ]]; then
   # Offline first (all deps are in ~/.m2), online as a fallback.
-  (cd "$ROOT" && { mvn -o -q -DskipTests package || mvn -q -DskipTests package; }) \
+  (cd "$ROOT" && { mvn -B -o -q -DskipTests package || mvn -B -q -DskipTests package; }) \
     || { [[ $SERVER == java ]] && lab_die "maven build failed"; lab_log "maven build failed (ignored: server is $SERVER)"; }
 fi
 [[ -f $JAR ]] && echo "jar: $JAR ($(stat -c %s "$JAR") bytes)" || echo "jar: not built"
@@ -58,8 +58,12 @@ start_server() {
       ln -sf "$W/dnsmasq.log" "$SERVER_LOG" ;;
     java)
       [[ -f $JAR ]] || lab_die "no $JAR"
+      # --tftp-root: Debian's /usr/lib/ipxe/ipxe.efi is a symlink to /boot/ipxe.efi, which a server that
+      # refuses paths leaving its root rejects (HTTP 403); build-assets.sh copies real files.
       ip netns exec "${P}srv" java -jar "$JAR" boot "$ASSETS/vmlinuz" "$ASSETS/initrd.img" \
-        --mode dhcp --interface eth0 --mac "$MAC" >"$SERVER_LOG" 2>&1 &
+        --cmdline "console=ttyS0" --mode dhcp --interface eth0 --mac "$MAC" --data-dir "$W/data" \
+        --tftp-root "$ASSETS" \
+        >"$SERVER_LOG" 2>&1 &
       echo $! >"$W/server.pid"
       # TODO(integrator): replace with the runtime's real readiness signal (log line or port).
       for _ in $(seq 100); do

@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   qemu-system-x86 qemu-utils ipxe ipxe-qemu ovmf seabios
   dnsmasq-base tftp-hpa busybox-static isc-dhcp-client curl cpio
-  tcpdump tshark kea-admin zstd iproute2 procps psmisc python3
+  tcpdump tshark xxd kea-admin zstd iproute2 procps psmisc python3 util-linux
   maven openjdk-17-jdk-headless
 )
 

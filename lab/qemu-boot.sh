@@ -15,6 +15,7 @@
 #   pxe4 (default) = no PXEv6 (a failing PXEv4 otherwise costs ~64 s of DHCPv6 retries before HTTP);
 #   pxe6 = no PXEv4 (PXEv6 first: DHCPv6 Solicit with boot-file-url request);
 #   http = no PXE at all, straight to UEFI HTTP boot (arch 16).
+# Markers are matched as fixed strings anywhere in the serial output (also in unfinished lines).
 # Writes SERIAL_LOG (raw) and SERIAL_LOG.ts ("<seconds since qemu start> <line>").
 # Exit: 0 marker seen, 1 timeout, 3 qemu exited without the marker, 2 usage.
 # Prints "RESULT marker=yes|no elapsed=S.sss" on stdout as its last line.
@@ -110,11 +111,21 @@ echo "qemu-boot: ip netns exec ${prefix}lan ${cmd[*]}" >&2
 t0=$EPOCHREALTIME
 echo "$t0" >"$log.t0"
 # Stamp each serial line with seconds since start; CRs (iPXE progress, ANSI) are dropped.
+# A line still unfinished after 0.3 s (firmware progress dots) is written out as it is, so markers
+# such as ">>Start PXE over IPv6" are seen before the line ends.
 stamp() {
-  local line
-  while IFS= read -r line || [[ -n $line ]]; do
+  local line end st
+  while :; do
+    if IFS= read -r -t 0.3 line; then
+      end=$'\n'
+    else
+      st=$?
+      if ((st <= 128)); then [[ -n $line ]] && printf '%s' "${line//$'\r'/}" >>"$log"; break; fi  # EOF
+      [[ -n $line ]] || continue   # timeout, nothing new
+      end=""                       # timeout with a partial line
+    fi
     line=${line//$'\r'/}
-    printf '%s\n' "$line" >>"$log"
+    printf '%s%s' "$line" "$end" >>"$log"
     printf '%s %s\n' "$(since_start)" "$line" >>"$log.ts"
   done
 }
@@ -127,14 +138,14 @@ ip netns exec "${prefix}lan" "${cmd[@]}" </dev/null > >(stamp) 2>"$run/qemu.err"
 qpid=$!
 
 found=no rc=1
-deadline=$(( ${EPOCHREALTIME%.*} + timeout ))
+deadline=$(( ${t0/./} + timeout * 1000000 ))
 while :; do
   if grep -qF -- "$marker" "$log" 2>/dev/null; then found=yes; rc=0; break; fi
   if ! kill -0 "$qpid" 2>/dev/null; then
     sleep 0.3; grep -qF -- "$marker" "$log" && { found=yes; rc=0; } || rc=3
     break
   fi
-  (( ${EPOCHREALTIME%.*} >= deadline )) && { rc=1; break; }
+  (( ${EPOCHREALTIME/./} >= deadline )) && { rc=1; break; }
   sleep 0.1
 done
 elapsed=$(since_start)
