@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh: end-to-end demo of one PXE boot in the lab, with a timeline.
 #   deps -> assets -> runtime jar -> namespaces -> PXE server -> one BIOS qemu machine -> timeline
-# Env: LAB_PREFIX (pxl9-), LAB_SUBNET (10.231.20), DEMO_SERVER (dnsmasq|java; default dnsmasq),
+# Env: LAB_PREFIX (pxl9-), LAB_SUBNET (10.231.20), DEMO_SERVER (java|dnsmasq; default java:
+#      our runtime; dnsmasq shows the same lab with a reference server),
 #      DEMO_FIRMWARE (bios|uefi; bios), DEMO_MAC (52:54:00:de:00:01), DEMO_TIMEOUT (90),
 #      DEMO_SKIP_BUILD=1 (do not run maven), DEMO_KEEP=1 (leave the namespaces up for poking).
 # Exit 0 when the machine reached the init marker.
@@ -12,7 +13,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 . "$HERE/lib.sh"
 
 P=${LAB_PREFIX:-pxl9-} S=${LAB_SUBNET:-10.231.20}
-SERVER=${DEMO_SERVER:-dnsmasq} FW=${DEMO_FIRMWARE:-bios}
+SERVER=${DEMO_SERVER:-java} FW=${DEMO_FIRMWARE:-bios}
 MAC=${DEMO_MAC:-52:54:00:de:00:01} TMO=${DEMO_TIMEOUT:-90}
 JAR=$ROOT/agent-runtime/target/pxe-runtime.jar
 ASSETS=$HERE/work/assets
@@ -48,7 +49,6 @@ lab_webroot "$W" "$ASSETS" "$S"
 # ---------------------------------------------------------------------------------------------
 # start_server: THE INTEGRATION POINT. Starts the PXE server inside ${P}srv on eth0 ($S.1) and
 # returns once it is ready. Output goes to $SERVER_LOG (read for the timeline).
-# Integrator: make DEMO_SERVER=java the default once the runtime can boot a machine.
 # ---------------------------------------------------------------------------------------------
 start_server() {
   case $SERVER in
@@ -58,20 +58,17 @@ start_server() {
       ln -sf "$W/dnsmasq.log" "$SERVER_LOG" ;;
     java)
       [[ -f $JAR ]] || lab_die "no $JAR"
-      # --tftp-root: Debian's /usr/lib/ipxe/ipxe.efi is a symlink to /boot/ipxe.efi, which a server that
-      # refuses paths leaving its root rejects (HTTP 403); build-assets.sh copies real files.
       ip netns exec "${P}srv" java -jar "$JAR" boot "$ASSETS/vmlinuz" "$ASSETS/initrd.img" \
         --cmdline "console=ttyS0" --mode dhcp --interface eth0 --mac "$MAC" --data-dir "$W/data" \
-        --tftp-root "$ASSETS" \
         >"$SERVER_LOG" 2>&1 &
       echo $! >"$W/server.pid"
-      # TODO(integrator): replace with the runtime's real readiness signal (log line or port).
-      for _ in $(seq 100); do
-        ip netns exec "${P}srv" ss -lun | grep -q ':67 ' && return 0
+      # The runtime logs "ready" once HTTP, TFTP and DHCP all listen.
+      for _ in $(seq 200); do
+        grep -q ' PxeRuntime - ready' "$SERVER_LOG" 2>/dev/null && return 0
         kill -0 "$(cat "$W/server.pid")" 2>/dev/null || { cat "$SERVER_LOG" >&2; lab_die "server exited"; }
         sleep 0.1
       done
-      lab_die "server not listening on :67 after 10 s" ;;
+      lab_die "runtime not ready after 20 s; see $SERVER_LOG" ;;
     *) lab_die "DEMO_SERVER must be dnsmasq|java" ;;
   esac
 }
