@@ -1,0 +1,80 @@
+package io.pxereimage.protocol;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/** Work for a deploy agent. The JSON field {@code type} selects the kind. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = Job.DeployImage.class, name = "deploy-image"),
+    @JsonSubTypes.Type(value = Job.Wipe.class, name = "wipe"),
+    @JsonSubTypes.Type(value = Job.Run.class, name = "run"),
+    @JsonSubTypes.Type(value = Job.Reboot.class, name = "reboot"),
+    @JsonSubTypes.Type(value = Job.PowerOff.class, name = "poweroff")
+})
+public sealed interface Job {
+    String id();
+
+    /** Write {@code image} to {@code target}, verify it, then write {@code firstBoot} data. */
+    record DeployImage(String id, ImageRef image, Target target, FirstBoot firstBoot) implements Job {
+    }
+
+    /** Make the disk unbootable: discard or zero its partition tables and signatures. */
+    record Wipe(String id, Target target) implements Job {
+    }
+
+    /** Run a command the runtime's configuration allows; its output is streamed as log events. */
+    record Run(String id, List<String> command) implements Job {
+        public Run {
+            command = List.copyOf(command);
+        }
+    }
+
+    record Reboot(String id) implements Job {
+    }
+
+    record PowerOff(String id) implements Job {
+    }
+
+    /**
+     * An image to write.
+     *
+     * @param url where to GET it (supports {@code Range})
+     * @param sha256 hex SHA-256 of the raw (decompressed) image
+     * @param sizeBytes size of the raw image
+     * @param compression {@code none}, {@code gzip} or {@code zstd}: how the bytes at {@code url} are encoded
+     * @param blockMap used ranges of the raw image, each with its own SHA-256; empty means "all of it"
+     */
+    record ImageRef(String name, String url, String sha256, long sizeBytes, String compression,
+            List<BlockRange> blockMap) {
+        public ImageRef {
+            blockMap = blockMap == null ? List.of() : List.copyOf(blockMap);
+        }
+    }
+
+    record BlockRange(long offset, long length, String sha256) {
+    }
+
+    /** Either an explicit {@code device} or a {@code rule} such as {@code smallest-fit}. */
+    record Target(String device, String rule) {
+        public static Target device(String path) {
+            return new Target(path, null);
+        }
+    }
+
+    /** Per-machine data the image's first-boot service reads; {@code data} may hold secrets (root-only on disk). */
+    record FirstBoot(String hostname, String runtimeUrl, Map<String, String> data) {
+        public FirstBoot {
+            data = data == null ? Map.of() : Map.copyOf(data);
+        }
+
+        /** Values may be secrets: print only the keys. */
+        @Override
+        public String toString() {
+            return "FirstBoot[hostname=" + hostname + ", runtimeUrl=" + runtimeUrl + ", keys=" + data.keySet() + "]";
+        }
+    }
+}
