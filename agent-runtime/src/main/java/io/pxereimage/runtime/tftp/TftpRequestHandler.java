@@ -32,6 +32,8 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
     private final TftpMetrics metrics;
     private final TransferStarter starter;
     private final Map<InetSocketAddress, TftpTransfer> active = new ConcurrentHashMap<>();
+    private static final long BUSY_WARNING_INTERVAL_NANOS = 10_000_000_000L;
+    private long lastBusyWarning = System.nanoTime() - BUSY_WARNING_INTERVAL_NANOS - 1;
 
     TftpRequestHandler(TftpConfig config, TftpMetrics metrics, TransferStarter starter) {
         this.config = config;
@@ -101,7 +103,13 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
         if (active.size() >= config.maxTransfers()) {
             // Answered from the well-known port: binding a socket per refused request would defeat the bound.
             metrics.transfer(TransferOutcome.BUSY);
-            LOG.warn("TFTP refused {} from {}: {} transfers running", rrq.filename(), client, active.size());
+            long now = System.nanoTime();
+            if (now - lastBusyWarning > BUSY_WARNING_INTERVAL_NANOS) {
+                // At most one warning per interval: a boot storm must not flood the log; the counter has all.
+                lastBusyWarning = now;
+                LOG.warn("TFTP refused {} from {}: {} transfers running (limit reached)", rrq.filename(), client,
+                        active.size());
+            }
             TftpPacket.Error busy = new TftpPacket.Error(TftpErrorCode.NOT_DEFINED, "server busy");
             ctx.writeAndFlush(new DatagramPacket(TftpCodec.encode(busy, ctx.alloc()), client));
             return;
