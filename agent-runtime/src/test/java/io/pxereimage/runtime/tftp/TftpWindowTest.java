@@ -151,6 +151,23 @@ class TftpWindowTest {
     }
 
     @Test
+    void finalBlockNeverReceivedIsATimeoutNotOk() throws Exception {
+        randomFile(root, "f", 700, 1);
+        int port = start(TftpTestSupport.loopback(root).timeout(Duration.ofMillis(50)).retries(5));
+        try (RawTftpClient c = new RawTftpClient(port)) {
+            c.request("f", opts());
+            RawTftpClient.Reply d1 = c.receive();
+            c.send(new TftpPacket.Ack(1), d1.from());
+            // Every copy of the final block is "lost": the client keeps repeating ACK 1, as RFC 1350 clients do.
+            while (c.receive(500) != null) {
+                c.send(new TftpPacket.Ack(1), d1.from());
+            }
+        }
+        waitFor(() -> outcome("timeout") == 1);
+        assertThat(outcome("ok")).isZero();
+    }
+
+    @Test
     void duplicateRequestIsIgnoredAndForeignTidGetsError5() throws Exception {
         randomFile(root, "f", 2000, 1);
         int port = start(TftpTestSupport.loopback(root));
