@@ -121,7 +121,7 @@ public final class TftpServer implements AutoCloseable {
     private Bootstrap bootstrap(int receiveBuffer, EventLoopGroup loops) {
         return new Bootstrap().group(loops)
                 .channel(transport.channelClass())
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveBuffer));
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveBuffer));
     }
 
     /** Binds the per-request sockets. Runs on the listener's event loop; binding completes asynchronously. */
