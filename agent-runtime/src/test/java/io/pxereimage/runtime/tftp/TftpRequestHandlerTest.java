@@ -41,12 +41,12 @@ class TftpRequestHandlerTest {
         TftpConfig cfg = TftpConfig.builder(root).maxTransfers(2).build();
         handler = new TftpRequestHandler(cfg, new TftpMetrics(registry), new TftpRequestHandler.TransferStarter() {
             @Override
-            public void start(InetSocketAddress client, TftpTransfer transfer) {
+            public void start(InetSocketAddress client, InetSocketAddress local, TftpTransfer transfer) {
                 started.add(transfer);
             }
 
             @Override
-            public void sendError(InetSocketAddress client, TftpPacket.Error error) {
+            public void sendError(InetSocketAddress client, InetSocketAddress local, TftpPacket.Error error) {
                 errors.add(error);
             }
         });

@@ -227,6 +227,28 @@ class TftpWindowTest {
         }
     }
 
+    /** Wildcard bind: replies must come from the address the client sent to (127.0.0.2 here), not by route. */
+    @Test
+    void wildcardBoundServerRepliesFromTheAddressTheClientUsed() throws Exception {
+        randomFile(root, "f", 3000, 1);
+        server = new TftpServer(TftpConfig.builder(root).bindAddress(java.net.InetAddress.getByName("0.0.0.0"))
+                .port(0).build(), registry);
+        int port = server.start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(server.transportName().equals("epoll"),
+                "original destination address needs epoll");
+        try (RawTftpClient c = new RawTftpClient(port)) {
+            java.net.InetSocketAddress alias = new java.net.InetSocketAddress("127.0.0.2", port);
+            c.send(new TftpPacket.ReadRequest("f", "octet", Map.of()), alias);
+            RawTftpClient.Reply first = c.receive();
+            assertThat(first.from().getAddress()).isEqualTo(alias.getAddress());
+            assertThat(c.download(first, 512, 1, 0, 0, null, 3)).hasSize(3000);
+            c.send(new TftpPacket.ReadRequest("missing", "octet", Map.of()), alias);
+            RawTftpClient.Reply err = c.receive();
+            assertThat(err.packet()).isInstanceOf(TftpPacket.Error.class);
+            assertThat(err.from().getAddress()).isEqualTo(alias.getAddress());
+        }
+    }
+
     static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!cond.getAsBoolean()) {
