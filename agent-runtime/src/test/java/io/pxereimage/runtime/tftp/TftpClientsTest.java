@@ -132,6 +132,27 @@ class TftpClientsTest {
     }
 
     @Test
+    void sixteenConcurrentCurlDownloads() throws Exception {
+        Prerequisites.requireCommands("curl");
+        double okBefore = counter(registry, TftpMetrics.TRANSFERS, "outcome", "ok");
+        List<Process> procs = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            procs.add(new ProcessBuilder("curl", "-sS", "--tftp-blksize", i % 2 == 0 ? "1468" : "512",
+                    url("f777777.bin"), "-o", out.resolve("par" + i).toString()).redirectErrorStream(true)
+                    .redirectOutput(out.resolve("par" + i + ".log").toFile()).start());
+        }
+        String expected = sha256(root.resolve("f777777.bin"));
+        for (int i = 0; i < procs.size(); i++) {
+            Process p = procs.get(i);
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(out.resolve("par" + i + ".log"))).isZero();
+            assertThat(sha256(out.resolve("par" + i))).isEqualTo(expected);
+        }
+        TftpWindowTest.waitFor(() -> counter(registry, TftpMetrics.TRANSFERS, "outcome", "ok") == okBefore + 16);
+        TftpWindowTest.waitFor(() -> server.activeTransfers() == 0);
+    }
+
+    @Test
     void windowsStyleAndAbsoluteNamesResolveBelowTheRoot() throws Exception {
         Prerequisites.requireCommands("busybox");
         Path dst = out.resolve("grub-bs");
