@@ -21,17 +21,22 @@ import org.slf4j.LoggerFactory;
 final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private static final Logger LOG = LoggerFactory.getLogger(TftpRequestHandler.class);
 
-    /** Callback that binds a fresh socket for a transfer or a one-shot error (RFC 1350: a new TID per request). */
+    /**
+     * Binds a fresh socket for a transfer or a one-shot error (RFC 1350: a new TID per request). {@code local} is
+     * the address the request was sent to (may be the wildcard address when the transport cannot tell).
+     */
     interface TransferStarter {
-        void start(InetSocketAddress client, TftpTransfer transfer);
+        void start(InetSocketAddress client, InetSocketAddress local, TftpTransfer transfer);
 
-        void sendError(InetSocketAddress client, TftpPacket.Error error);
+        void sendError(InetSocketAddress client, InetSocketAddress local, TftpPacket.Error error);
     }
 
     private final TftpConfig config;
     private final TftpMetrics metrics;
     private final TransferStarter starter;
     private final Map<InetSocketAddress, TftpTransfer> active = new ConcurrentHashMap<>();
+    private static final long BUSY_WARNING_INTERVAL_NANOS = 10_000_000_000L;
+    private long lastBusyWarning = System.nanoTime() - BUSY_WARNING_INTERVAL_NANOS - 1;
 
     TftpRequestHandler(TftpConfig config, TftpMetrics metrics, TransferStarter starter) {
         this.config = config;
@@ -46,6 +51,7 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket msg) {
         InetSocketAddress client = msg.sender();
+        InetSocketAddress local = msg.recipient();
         TftpPacket packet;
         try {
             packet = TftpCodec.decode(msg.content());
@@ -55,17 +61,18 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
             return;
         }
         if (packet instanceof TftpPacket.ReadRequest rrq) {
-            onReadRequest(ctx, client, rrq);
+            onReadRequest(ctx, client, local, rrq);
         } else if (packet instanceof TftpPacket.WriteRequest wrq) {
             LOG.info("TFTP refused write of {} from {}: read-only server", wrq.filename(), client);
-            refuse(client, TransferOutcome.DENIED, TftpErrorCode.ACCESS_VIOLATION, "read-only server");
+            refuse(client, local, TransferOutcome.DENIED, TftpErrorCode.ACCESS_VIOLATION, "read-only server");
         } else {
             // DATA/ACK/ERROR/OACK belong on a transfer socket; late packets of finished transfers land here.
             metrics.dropped(TftpMetrics.DropReason.UNEXPECTED_OPCODE);
         }
     }
 
-    private void onReadRequest(ChannelHandlerContext ctx, InetSocketAddress client, TftpPacket.ReadRequest rrq) {
+    private void onReadRequest(ChannelHandlerContext ctx, InetSocketAddress client, InetSocketAddress local,
+                               TftpPacket.ReadRequest rrq) {
         TftpTransfer running = active.get(client);
         if (running != null) {
             if (running.request().equals(rrq)) {
@@ -81,13 +88,13 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
         }
         String mode = rrq.mode();
         if (!mode.equals("octet") && !mode.equals("netascii")) {
-            refuse(client, TransferOutcome.DENIED, TftpErrorCode.ILLEGAL_OPERATION, "unsupported mode " + mode);
+            refuse(client, local, TransferOutcome.DENIED, TftpErrorCode.ILLEGAL_OPERATION, "unsupported mode " + mode);
             return;
         }
         Optional<String> name = TftpPaths.normalize(rrq.filename());
         if (name.isEmpty()) {
             LOG.info("TFTP refused {} from {}: name escapes the root", rrq.filename(), client);
-            refuse(client, TransferOutcome.DENIED, TftpErrorCode.ACCESS_VIOLATION, "access violation");
+            refuse(client, local, TransferOutcome.DENIED, TftpErrorCode.ACCESS_VIOLATION, "access violation");
             return;
         }
         TftpOptions requested;
@@ -95,13 +102,19 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
             requested = TftpOptions.parse(rrq.options());
         } catch (TftpCodecException e) {
             LOG.info("TFTP refused {} from {}: bad option {}", rrq.filename(), client, e.getMessage());
-            refuse(client, TransferOutcome.DENIED, TftpErrorCode.OPTION_NEGOTIATION, e.getMessage());
+            refuse(client, local, TransferOutcome.DENIED, TftpErrorCode.OPTION_NEGOTIATION, e.getMessage());
             return;
         }
         if (active.size() >= config.maxTransfers()) {
             // Answered from the well-known port: binding a socket per refused request would defeat the bound.
             metrics.transfer(TransferOutcome.BUSY);
-            LOG.warn("TFTP refused {} from {}: {} transfers running", rrq.filename(), client, active.size());
+            long now = System.nanoTime();
+            if (now - lastBusyWarning > BUSY_WARNING_INTERVAL_NANOS) {
+                // At most one warning per interval: a boot storm must not flood the log; the counter has all.
+                lastBusyWarning = now;
+                LOG.warn("TFTP refused {} from {}: {} transfers running (limit reached)", rrq.filename(), client,
+                        active.size());
+            }
             TftpPacket.Error busy = new TftpPacket.Error(TftpErrorCode.NOT_DEFINED, "server busy");
             ctx.writeAndFlush(new DatagramPacket(TftpCodec.encode(busy, ctx.alloc()), client));
             return;
@@ -111,16 +124,16 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
             res = config.source().resolve(name.get());
         } catch (IOException | RuntimeException e) {
             LOG.warn("TFTP {} for {}: cannot open: {}", rrq.filename(), client, e.toString());
-            refuse(client, TransferOutcome.ERROR, TftpErrorCode.NOT_DEFINED, "cannot read file");
+            refuse(client, local, TransferOutcome.ERROR, TftpErrorCode.NOT_DEFINED, "cannot read file");
             return;
         }
         if (res instanceof TftpFileSource.NotFound nf) {
             // Debug only: GRUB, iPXE and pxelinux probe many optional names.
             LOG.debug("TFTP {} for {}: not found ({})", rrq.filename(), client, nf.reason());
-            refuse(client, TransferOutcome.NOT_FOUND, TftpErrorCode.FILE_NOT_FOUND, "file not found");
+            refuse(client, local, TransferOutcome.NOT_FOUND, TftpErrorCode.FILE_NOT_FOUND, "file not found");
         } else if (res instanceof TftpFileSource.Denied d) {
             LOG.info("TFTP refused {} from {}: {}", rrq.filename(), client, d.reason());
-            refuse(client, TransferOutcome.DENIED, TftpErrorCode.ACCESS_VIOLATION, "access violation");
+            refuse(client, local, TransferOutcome.DENIED, TftpErrorCode.ACCESS_VIOLATION, "access violation");
         } else {
             TftpFileSource.Found file = (TftpFileSource.Found) res;
             TftpOptions.Negotiation negotiation = requested.negotiate(rrq.options(), config.maxBlockSize(),
@@ -128,7 +141,7 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
             TftpTransfer transfer = new TftpTransfer(client, rrq, name.get(), file, negotiation, config, metrics,
                     this::transferDone);
             active.put(client, transfer);
-            starter.start(client, transfer);
+            starter.start(client, local, transfer);
         }
     }
 
@@ -137,9 +150,10 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
         metrics.transfer(outcome);
     }
 
-    private void refuse(InetSocketAddress client, TransferOutcome outcome, TftpErrorCode code, String message) {
+    private void refuse(InetSocketAddress client, InetSocketAddress local, TransferOutcome outcome,
+                        TftpErrorCode code, String message) {
         metrics.transfer(outcome);
-        starter.sendError(client, new TftpPacket.Error(code, message));
+        starter.sendError(client, local, new TftpPacket.Error(code, message));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.pxereimage.runtime.tftp;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * Each transfer and each error reply to a request comes from its own ephemeral socket bound to the configured
- * address (RFC 1350 section 4). With the wildcard bind address the kernel picks the source address by route.
+ * address (RFC 1350 section 4). With the wildcard bind address and epoll, that socket binds to the address the
+ * request was sent to ({@code IP_RECVORIGDSTADDR}); with NIO the kernel picks the source address by route.
  */
 public final class TftpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TftpServer.class);
@@ -59,9 +61,11 @@ public final class TftpServer implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(IO_THREADS, transport.ioHandlerFactory());
         handler = new TftpRequestHandler(config, metrics, new Starter());
         try {
-            listener = bootstrap(REQUEST_BUFFER).handler(handler)
-                    .option(ChannelOption.SO_RCVBUF, 1 << 20)
-                    .bind(config.bindAddress(), config.port()).sync().channel();
+            Bootstrap b = bootstrap(REQUEST_BUFFER).handler(handler).option(ChannelOption.SO_RCVBUF, 1 << 20);
+            if (config.bindAddress().isAnyLocalAddress() && transport.originalDestination() != null) {
+                b.option(transport.originalDestination(), true);
+            }
+            listener = b.bind(config.bindAddress(), config.port()).sync().channel();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
@@ -121,16 +125,34 @@ public final class TftpServer implements AutoCloseable {
     private Bootstrap bootstrap(int receiveBuffer, EventLoopGroup loops) {
         return new Bootstrap().group(loops)
                 .channel(transport.channelClass())
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveBuffer));
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveBuffer));
+    }
+
+    /**
+     * The address a per-request socket binds to: the configured one, or, when that is the wildcard, the address
+     * the client sent its request to (clients such as EDK2 expect replies from the server address they used).
+     */
+    private InetAddress replyAddress(InetSocketAddress local) {
+        InetAddress configured = config.bindAddress();
+        if (configured.isAnyLocalAddress() && local != null && !local.getAddress().isAnyLocalAddress()
+                && !local.getAddress().isMulticastAddress() && !isLimitedBroadcast(local.getAddress())) {
+            return local.getAddress();
+        }
+        return configured;
+    }
+
+    private static boolean isLimitedBroadcast(InetAddress a) {
+        byte[] b = a.getAddress();
+        return b.length == 4 && (b[0] & b[1] & b[2] & b[3]) == (byte) 0xFF;
     }
 
     /** Binds the per-request sockets. Runs on the listener's event loop; binding completes asynchronously. */
     private final class Starter implements TftpRequestHandler.TransferStarter {
         @Override
-        public void start(InetSocketAddress client, TftpTransfer transfer) {
+        public void start(InetSocketAddress client, InetSocketAddress local, TftpTransfer transfer) {
             EventLoop loop = group.next();
             transfer.assign(loop);
-            bootstrap(TRANSFER_BUFFER, loop).handler(transfer).bind(config.bindAddress(), 0).addListener(f -> {
+            bootstrap(TRANSFER_BUFFER, loop).handler(transfer).bind(replyAddress(local), 0).addListener(f -> {
                 if (!f.isSuccess()) {
                     LOG.warn("TFTP cannot bind a transfer socket for {}: {}", client, f.cause().toString());
                     transfer.finishLater(TransferOutcome.ERROR);
@@ -139,9 +161,9 @@ public final class TftpServer implements AutoCloseable {
         }
 
         @Override
-        public void sendError(InetSocketAddress client, TftpPacket.Error error) {
+        public void sendError(InetSocketAddress client, InetSocketAddress local, TftpPacket.Error error) {
             bootstrap(TRANSFER_BUFFER).handler(new io.netty.channel.ChannelInboundHandlerAdapter())
-                    .bind(config.bindAddress(), 0).addListener(f -> {
+                    .bind(replyAddress(local), 0).addListener(f -> {
                         if (!f.isSuccess()) {
                             LOG.warn("TFTP cannot bind a socket to answer {}: {}", client, f.cause().toString());
                             return;

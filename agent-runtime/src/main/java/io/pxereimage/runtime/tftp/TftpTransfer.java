@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * <p>States: {@code OACK_SENT} (wait for ACK 0, RFC 2347), {@code SENDING} (windows of {@code windowsize} blocks,
  * RFC 7440), {@code DONE}. On timeout the server resends from the last acknowledged block with a doubling delay.
  * Duplicate ACKs never trigger a resend (the Sorcerer's Apprentice fix of RFC 1123 4.2.3.1); only the timer does.
- * If the final block was sent but its ACK never comes, the transfer still counts as ok: the client had all data
- * when it could have acknowledged it, and some PXE ROMs boot without sending the last ACK.
+ * If the final block was sent but its ACK never comes, the transfer still counts as ok (some PXE ROMs boot without
+ * sending the last ACK), unless the client kept repeating its previous ACK, which means it never got that block.
  */
 final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
     private static final Logger LOG = LoggerFactory.getLogger(TftpTransfer.class);
@@ -51,6 +51,8 @@ final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
     private long lastAcked;
     private long highestSent;
     private int retry;
+    /** The client repeated its last ACK since our last progress: it is missing data, not just slow to ACK. */
+    private boolean clientWaiting;
     private ScheduledFuture<?> timer;
     private long startNanos;
 
@@ -159,11 +161,13 @@ final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
         long acked = TftpBlocks.ackedIndex(wireBlock, lastAcked);
         if (acked == lastAcked || acked > highestSent) {
             // Duplicate or stale: resending here would start the Sorcerer's Apprentice; the timer resends.
+            clientWaiting |= acked == lastAcked;
             metrics.dropped(TftpMetrics.DropReason.STALE_ACK);
             return;
         }
         lastAcked = acked;
         retry = 0;
+        clientWaiting = false;
         if (lastAcked == totalBlocks) {
             finish(TransferOutcome.OK);
         } else {
@@ -192,7 +196,7 @@ final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
         boolean finalSent = state == State.SENDING && highestSent == totalBlocks;
         int limit = finalSent ? Math.min(config.retries(), FINAL_RETRIES) : config.retries();
         if (retry >= limit) {
-            if (finalSent && lastAcked + 1 == totalBlocks) {
+            if (finalSent && lastAcked + 1 == totalBlocks && !clientWaiting) {
                 LOG.debug("TFTP {} to {}: final ACK never came, counting as sent", name, client);
                 finish(TransferOutcome.OK);
             } else {

@@ -107,6 +107,51 @@ class TftpClientsTest {
         assertThat(sha256(dst)).isEqualTo(sha256(root.resolve("f" + size + ".bin")));
     }
 
+    /** Sizes drawn per run (seed in the failure message), so boundaries nobody thought of get exercised too. */
+    @Test
+    void randomSizesWithCurlAndBusybox() throws Exception {
+        Prerequisites.requireCommands("curl", "busybox");
+        long seed = System.nanoTime();
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = 0; i < 4; i++) {
+            long size = r.nextInt(3) == 0 ? 1468L * r.nextInt(200) : r.nextInt(2_000_000);
+            String name = "rnd" + i + ".bin";
+            Path src = randomFile(root, name, size, seed + i);
+            Path a = out.resolve("rnd-curl" + i);
+            Path b = out.resolve("rnd-bb" + i);
+            var r1 = run(LIMIT, out, List.of("curl", "-sS", "--tftp-blksize", "1468", url(name), "-o",
+                    a.toString()));
+            var r2 = run(LIMIT, out, List.of("busybox", "tftp", "-g", "-b", "1468", "-r", name, "-l", b.toString(),
+                    "127.0.0.1", Integer.toString(port)));
+            String why = "seed " + seed + " size " + size;
+            assertThat(r1.exit()).as(why + " " + r1.output()).isZero();
+            assertThat(r2.exit()).as(why + " " + r2.output()).isZero();
+            assertThat(sha256(a)).as(why).isEqualTo(sha256(src));
+            assertThat(sha256(b)).as(why).isEqualTo(sha256(src));
+        }
+    }
+
+    @Test
+    void sixteenConcurrentCurlDownloads() throws Exception {
+        Prerequisites.requireCommands("curl");
+        double okBefore = counter(registry, TftpMetrics.TRANSFERS, "outcome", "ok");
+        List<Process> procs = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            procs.add(new ProcessBuilder("curl", "-sS", "--tftp-blksize", i % 2 == 0 ? "1468" : "512",
+                    url("f777777.bin"), "-o", out.resolve("par" + i).toString()).redirectErrorStream(true)
+                    .redirectOutput(out.resolve("par" + i + ".log").toFile()).start());
+        }
+        String expected = sha256(root.resolve("f777777.bin"));
+        for (int i = 0; i < procs.size(); i++) {
+            Process p = procs.get(i);
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(out.resolve("par" + i + ".log"))).isZero();
+            assertThat(sha256(out.resolve("par" + i))).isEqualTo(expected);
+        }
+        TftpWindowTest.waitFor(() -> counter(registry, TftpMetrics.TRANSFERS, "outcome", "ok") == okBefore + 16);
+        TftpWindowTest.waitFor(() -> server.activeTransfers() == 0);
+    }
+
     @Test
     void windowsStyleAndAbsoluteNamesResolveBelowTheRoot() throws Exception {
         Prerequisites.requireCommands("busybox");

@@ -151,6 +151,23 @@ class TftpWindowTest {
     }
 
     @Test
+    void finalBlockNeverReceivedIsATimeoutNotOk() throws Exception {
+        randomFile(root, "f", 700, 1);
+        int port = start(TftpTestSupport.loopback(root).timeout(Duration.ofMillis(50)).retries(5));
+        try (RawTftpClient c = new RawTftpClient(port)) {
+            c.request("f", opts());
+            RawTftpClient.Reply d1 = c.receive();
+            c.send(new TftpPacket.Ack(1), d1.from());
+            // Every copy of the final block is "lost": the client keeps repeating ACK 1, as RFC 1350 clients do.
+            while (c.receive(500) != null) {
+                c.send(new TftpPacket.Ack(1), d1.from());
+            }
+        }
+        waitFor(() -> outcome("timeout") == 1);
+        assertThat(outcome("ok")).isZero();
+    }
+
+    @Test
     void duplicateRequestIsIgnoredAndForeignTidGetsError5() throws Exception {
         randomFile(root, "f", 2000, 1);
         int port = start(TftpTestSupport.loopback(root));
@@ -207,6 +224,28 @@ class TftpWindowTest {
             c.send(new TftpPacket.ReadRequest("f", "mail", Map.of()), new java.net.InetSocketAddress(
                     java.net.InetAddress.getLoopbackAddress(), port));
             assertThat(((TftpPacket.Error) c.receive().packet()).code()).isEqualTo(TftpErrorCode.ILLEGAL_OPERATION);
+        }
+    }
+
+    /** Wildcard bind: replies must come from the address the client sent to (127.0.0.2 here), not by route. */
+    @Test
+    void wildcardBoundServerRepliesFromTheAddressTheClientUsed() throws Exception {
+        randomFile(root, "f", 3000, 1);
+        server = new TftpServer(TftpConfig.builder(root).bindAddress(java.net.InetAddress.getByName("0.0.0.0"))
+                .port(0).build(), registry);
+        int port = server.start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(server.transportName().equals("epoll"),
+                "original destination address needs epoll");
+        try (RawTftpClient c = new RawTftpClient(port)) {
+            java.net.InetSocketAddress alias = new java.net.InetSocketAddress("127.0.0.2", port);
+            c.send(new TftpPacket.ReadRequest("f", "octet", Map.of()), alias);
+            RawTftpClient.Reply first = c.receive();
+            assertThat(first.from().getAddress()).isEqualTo(alias.getAddress());
+            assertThat(c.download(first, 512, 1, 0, 0, null, 3)).hasSize(3000);
+            c.send(new TftpPacket.ReadRequest("missing", "octet", Map.of()), alias);
+            RawTftpClient.Reply err = c.receive();
+            assertThat(err.packet()).isInstanceOf(TftpPacket.Error.class);
+            assertThat(err.from().getAddress()).isEqualTo(alias.getAddress());
         }
     }
 
