@@ -18,7 +18,7 @@ import io.pxereimage.runtime.net.MacAddress;
  * @param serverAddress the address this runtime advertises: option 54, siaddr, sname, host of the URLs
  * @param serverPort 67 (2067 when serving behind relays on alternate ports)
  * @param clientPort 68 (or 2068)
- * @param proxyPort 4011, the PXE boot server port (bound in proxy mode only)
+ * @param proxyPort 4011, the PXE boot server port (replies leave from it)
  * @param bindAddress 0.0.0.0 to receive broadcasts (the usual), or a specific address
  * @param rangeStart first leasable address (DHCP mode)
  * @param rangeEnd last leasable address (DHCP mode)
