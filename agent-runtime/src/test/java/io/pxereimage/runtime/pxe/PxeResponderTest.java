@@ -146,6 +146,28 @@ class PxeResponderTest {
     }
 
     @Test
+    void ipxePort4011RequestGetsItsScriptFromPort4011() throws Exception {
+        know("52:54:00:f1:00:03");
+        DhcpMessage req = Fixtures.message("ipxe-efi-4011-request.bin");
+        InetSocketAddress sender = new InetSocketAddress(Ip4.parse("10.231.10.142"), 68);
+        PxeResponder.Response r = proxy().handle(req, 4011, sender);
+        assertThat(r.fromProxyPort()).isTrue();
+        assertThat(r.destination()).isEqualTo(sender);
+        DhcpMessage a = wire(r.reply(), req);
+        assertThat(a.file()).isEqualTo("http://10.231.10.1:8080/boot/52:54:00:f1:00:03.ipxe");
+        assertThat(PxeVendorOptions.discoveryControl(a.vendorSpecific().orElseThrow())).isEqualTo(8);
+        assertThat(a.ipxe().orElseThrow().has(IpxeOptions.NO_PXEDHCP)).isTrue();
+    }
+
+    @Test
+    void dhclientInitRebootIsAcknowledgedForAFreeAddress() {
+        know("82:83:d1:e3:fc:c0");
+        PxeResponder.Response r = dhcp().handle(Fixtures.message("dhclient-init-reboot-request.bin"), 67, FROM_68);
+        assertThat(r.outcome()).isEqualTo("ack");
+        assertThat(r.reply().yiaddr()).isEqualTo(Ip4.parse("10.231.10.191"));
+    }
+
+    @Test
     void uefiHttpBootGetsAnHttpClientOfferWithTheUrl() throws Exception {
         know("52:54:00:f1:00:04");
         DhcpMessage req = Fixtures.message("edk2-http-discover.bin");
@@ -170,7 +192,7 @@ class PxeResponderTest {
     void proxyModeIgnoresUnknownMacsNonPxeClientsAndRequests() {
         PxeResponder p = proxy();
         assertThat(p.handle(Fixtures.message("ipxe-bios-discover.bin"), 67, FROM_68).reply()).isNull();
-        know("52:54:00:f1:00:01", "a6:37:3a:ee:c5:dd");
+        know("52:54:00:f1:00:01", "82:83:d1:e3:fc:c0");
         assertThat(p.handle(Fixtures.message("udhcpc-discover.bin"), 67, FROM_68).detail())
                 .isEqualTo("ignored (not a PXE client)");
         assertThat(p.handle(Fixtures.message("ipxe-bios-request.bin"), 67, FROM_68).reply()).isNull();
@@ -206,7 +228,7 @@ class PxeResponderTest {
 
     @Test
     void dhcpModeGivesAPlainLeaseToTheBootedOsClient() throws Exception {
-        know("a6:37:3a:ee:c5:dd");
+        know("82:83:d1:e3:fc:c0");
         DhcpMessage req = Fixtures.message("udhcpc-discover.bin");
         DhcpMessage o = wire(dhcp().handle(req, 67, FROM_68).reply(), req);
         assertThat(o.yiaddr()).isNotEqualTo(Ip4.ANY);
@@ -222,15 +244,15 @@ class PxeResponderTest {
         PxeResponder.Response r = dhcp().handle(Fixtures.message("udhcpc-discover.bin"), 67, FROM_68);
         assertThat(r.reply()).isNull();
         assertThat(r.detail()).isEqualTo("ignored (unknown MAC)");
-        assertThat(pool.lease(MacAddress.parse("a6:37:3a:ee:c5:dd"))).isEmpty();
+        assertThat(pool.lease(MacAddress.parse("82:83:d1:e3:fc:c0"))).isEmpty();
     }
 
     @Test
     void dhcpModeNaksWrongAddressesAndIgnoresOtherServers() throws Exception {
-        MacAddress mac = MacAddress.parse("a6:37:3a:ee:c5:dd");
+        MacAddress mac = MacAddress.parse("82:83:d1:e3:fc:c0");
         know(mac.toString());
         PxeResponder d = dhcp();
-        DhcpMessage base = Fixtures.message("udhcpc-request.bin"); // names server 10.231.10.1, asks .153
+        DhcpMessage base = Fixtures.message("udhcpc-request.bin"); // names server 10.231.10.1, asks .191
         assertThat(d.handle(base, 67, FROM_68).outcome()).isEqualTo("ack");
         // INIT-REBOOT for an address outside our range
         DhcpMessage wrong = base.toBuilder().remove(DhcpOption.SERVER_ID).requestedIp(Ip4.parse("192.168.7.7")).build();
@@ -248,36 +270,36 @@ class PxeResponderTest {
 
     @Test
     void dhcpModeRenewalIsUnicastToCiaddr() throws Exception {
-        MacAddress mac = MacAddress.parse("a6:37:3a:ee:c5:dd");
+        MacAddress mac = MacAddress.parse("82:83:d1:e3:fc:c0");
         know(mac.toString());
         PxeResponder d = dhcp();
         d.handle(Fixtures.message("udhcpc-request.bin"), 67, FROM_68);
         clock.advance(Duration.ofMinutes(5));
         DhcpMessage renew = Fixtures.message("udhcpc-request.bin").toBuilder().remove(DhcpOption.SERVER_ID)
-                .remove(DhcpOption.REQUESTED_IP).ciaddr(Ip4.parse("10.231.10.153")).build();
-        PxeResponder.Response r = d.handle(renew, 67, new InetSocketAddress(Ip4.parse("10.231.10.153"), 68));
+                .remove(DhcpOption.REQUESTED_IP).ciaddr(Ip4.parse("10.231.10.191")).build();
+        PxeResponder.Response r = d.handle(renew, 67, new InetSocketAddress(Ip4.parse("10.231.10.191"), 68));
         assertThat(r.outcome()).isEqualTo("ack");
-        assertThat(r.destination()).isEqualTo(new InetSocketAddress(Ip4.parse("10.231.10.153"), 68));
+        assertThat(r.destination()).isEqualTo(new InetSocketAddress(Ip4.parse("10.231.10.191"), 68));
         assertThat(r.reply().leaseTime()).hasValue(600);
         assertThat(pool.lease(mac).orElseThrow().expires()).isEqualTo(clock.instant().plus(Duration.ofMinutes(10)));
     }
 
     @Test
     void dhcpModeDeclineReleaseAndInform() {
-        MacAddress mac = MacAddress.parse("a6:37:3a:ee:c5:dd");
+        MacAddress mac = MacAddress.parse("82:83:d1:e3:fc:c0");
         know(mac.toString());
         PxeResponder d = dhcp();
         DhcpMessage req = Fixtures.message("udhcpc-request.bin");
         d.handle(req, 67, FROM_68);
         DhcpMessage release = req.toBuilder().messageType(MessageType.RELEASE).remove(DhcpOption.REQUESTED_IP)
-                .ciaddr(Ip4.parse("10.231.10.153")).build();
+                .ciaddr(Ip4.parse("10.231.10.191")).build();
         assertThat(d.handle(release, 67, FROM_68).outcome()).isEqualTo("released");
         assertThat(pool.activeLeases()).isZero();
         d.handle(req, 67, FROM_68);
         DhcpMessage decline = req.toBuilder().messageType(MessageType.DECLINE).build();
         assertThat(d.handle(decline, 67, FROM_68).outcome()).isEqualTo("declined");
-        assertThat(pool.offer(MacAddress.parse("52:54:00:00:00:01"), Ip4.parse("10.231.10.153")).orElseThrow()
-                .address()).isNotEqualTo(Ip4.parse("10.231.10.153"));
+        assertThat(pool.offer(MacAddress.parse("52:54:00:00:00:01"), Ip4.parse("10.231.10.191")).orElseThrow()
+                .address()).isNotEqualTo(Ip4.parse("10.231.10.191"));
         DhcpMessage inform = req.toBuilder().messageType(MessageType.INFORM).remove(DhcpOption.REQUESTED_IP)
                 .remove(DhcpOption.SERVER_ID).ciaddr(Ip4.parse("10.231.10.77")).build();
         PxeResponder.Response r = d.handle(inform, 67, FROM_68);

@@ -27,7 +27,7 @@ import io.pxereimage.runtime.net.MacAddress;
  * {@code metrics} prints {@code METRIC <name>{tags} <value>} lines then {@code END}; {@code quit} or EOF stops.
  *
  * <p>Arguments ({@code key=value}): mode=proxy|dhcp, server=IP, range=A-B, mask=M, lease=SECONDS, known=MAC,MAC,
- * data=DIR, http=PORT.
+ * data=DIR, http=PORT, answerAll=true|false.
  */
 public final class PxeServerMain {
     public static void main(String[] args) throws Exception {
@@ -42,6 +42,10 @@ public final class PxeServerMain {
                 machines.put(MachinePlan.boot(MacAddress.parse(mac), null,
                         new BootSpec("vmlinuz", List.of("initrd.img"), "console=ttyS0")));
             }
+        }
+        if (Boolean.parseBoolean(a.getOrDefault("answerAll", "false"))) {
+            // every MAC is known: for load tests (perfdhcp uses random MACs)
+            machines.setDefaultSpec(new BootSpec("vmlinuz", List.of(), ""));
         }
         BootPlanner planner = new BootPlanner(machines, Loaders.DEBIAN, Integer.parseInt(a.getOrDefault("http", "8080")));
         PxeConfig config;
