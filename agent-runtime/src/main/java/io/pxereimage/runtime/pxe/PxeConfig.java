@@ -71,6 +71,11 @@ public record PxeConfig(Mode mode, Inet4Address serverAddress, int serverPort, i
                 subnetMask, router, dns, leaseTime, dataDir, reservations);
     }
 
+    public PxeConfig withBindAddress(Inet4Address bind) {
+        return new PxeConfig(mode, serverAddress, serverPort, clientPort, proxyPort, bind, rangeStart, rangeEnd,
+                subnetMask, router, dns, leaseTime, dataDir, reservations);
+    }
+
     public PxeConfig withRouterAndDns(Inet4Address router, List<Inet4Address> dns) {
         return new PxeConfig(mode, serverAddress, serverPort, clientPort, proxyPort, bindAddress, rangeStart,
                 rangeEnd, subnetMask, router, dns, leaseTime, dataDir, reservations);

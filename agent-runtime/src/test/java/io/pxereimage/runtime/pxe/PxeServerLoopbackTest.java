@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.junit.jupiter.api.AfterEach;
@@ -41,9 +40,8 @@ class PxeServerLoopbackTest {
     PxeServer server;
 
     PxeConfig config() {
-        PxeConfig p = PxeConfig.proxy(Ip4.parse("127.0.0.1")).withPorts(base, base + 1, base + 2);
-        return new PxeConfig(p.mode(), p.serverAddress(), p.serverPort(), p.clientPort(), p.proxyPort(),
-                Ip4.parse("127.0.0.1"), null, null, null, null, List.of(), null, null, Map.of());
+        return PxeConfig.proxy(Ip4.parse("127.0.0.1")).withPorts(base, base + 1, base + 2)
+                .withBindAddress(Ip4.parse("127.0.0.1"));
     }
 
     @AfterEach
