@@ -18,7 +18,7 @@ import io.pxereimage.runtime.net.MacAddress;
  * @param serverAddress the address this runtime advertises: option 54, siaddr, sname, host of the URLs
  * @param serverPort 67 (2067 when serving behind relays on alternate ports)
  * @param clientPort 68 (or 2068)
- * @param proxyPort 4011, the PXE boot server port (bound in proxy mode only)
+ * @param proxyPort 4011, the PXE boot server port (replies leave from it)
  * @param bindAddress 0.0.0.0 to receive broadcasts (the usual), or a specific address
  * @param rangeStart first leasable address (DHCP mode)
  * @param rangeEnd last leasable address (DHCP mode)
@@ -68,6 +68,11 @@ public record PxeConfig(Mode mode, Inet4Address serverAddress, int serverPort, i
 
     public PxeConfig withPorts(int server, int client, int proxy) {
         return new PxeConfig(mode, serverAddress, server, client, proxy, bindAddress, rangeStart, rangeEnd,
+                subnetMask, router, dns, leaseTime, dataDir, reservations);
+    }
+
+    public PxeConfig withBindAddress(Inet4Address bind) {
+        return new PxeConfig(mode, serverAddress, serverPort, clientPort, proxyPort, bind, rangeStart, rangeEnd,
                 subnetMask, router, dns, leaseTime, dataDir, reservations);
     }
 

@@ -39,7 +39,7 @@ import io.pxereimage.runtime.dhcp.LeaseStore;
 
 /**
  * The DHCP/proxyDHCP/PXE boot server over UDP (Netty, epoll when available, else NIO). Binds the server port (67)
- * and, in proxy mode, the PXE boot server port (4011), each on {@code bindAddress} (0.0.0.0: broadcasts only
+ * and the PXE boot server port (4011), each on {@code bindAddress} (0.0.0.0: broadcasts only
  * reach wildcard sockets) and, when that is the wildcard, also on {@code serverAddress}. Replies go out through
  * the socket bound to {@code serverAddress}: Linux routes a 255.255.255.255 destination out of the interface that
  * owns the source address, whereas a wildcard socket in a namespace without a default route gets "network
@@ -104,10 +104,9 @@ public final class PxeServer implements AutoCloseable {
                 .option(ChannelOption.SO_BROADCAST, true).option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_RCVBUF, 4 << 20)
                 .handler(new Handler());
-        List<Integer> ports = new ArrayList<>(List.of(config.serverPort()));
-        if (config.mode() == PxeConfig.Mode.PROXY) {
-            ports.add(config.proxyPort());
-        }
+        // 4011 in both modes: proxy mode needs it for UEFI; in DHCP mode no reply points clients there, but a
+        // firmware that tries boot server discovery anyway gets the same answer as in proxy mode.
+        List<Integer> ports = List.of(config.serverPort(), config.proxyPort());
         try {
             for (int port : ports) {
                 Channel main = b.bind(new InetSocketAddress(config.bindAddress(), port)).sync().channel();

@@ -21,7 +21,7 @@ class DhcpCodecGoldenTest {
         DhcpMessage m = Fixtures.message("ipxe-bios-discover.bin");
         assertThat(m.op()).isEqualTo(DhcpMessage.BOOTREQUEST);
         assertThat(m.messageType()).contains(MessageType.DISCOVER);
-        assertThat(m.xid()).isEqualTo(0x18669221);
+        assertThat(m.xid()).isEqualTo(0xc40fb52a);
         assertThat(m.secs()).isEqualTo(4);
         assertThat(m.broadcast()).isFalse();
         assertThat(m.mac()).contains(MacAddress.parse("52:54:00:f1:00:01"));
@@ -40,7 +40,9 @@ class DhcpCodecGoldenTest {
         assertThat(ipxe.get(IpxeOptions.VERSION)).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 0, 0));
         assertThat(m.clientId()).hasValueSatisfying(v -> assertThat(HexFormat.of().formatHex(v))
                 .isEqualTo("01525400f10001"));
-        assertThat(m.clientUuid()).hasValueSatisfying(v -> assertThat(v).hasSize(16));
+        // SMBIOS UUID 8a6c2f1e-5e1d-4c8b-9d3e-525400f10001, first three fields little-endian on the wire
+        assertThat(m.clientUuid()).hasValueSatisfying(v -> assertThat(HexFormat.of().formatHex(v))
+                .isEqualTo("1e2f6c8a1d5e8b4c9d3e525400f10001"));
         assertThat(m.file()).isEmpty();
     }
 
@@ -83,6 +85,16 @@ class DhcpCodecGoldenTest {
     }
 
     @Test
+    void ipxePort4011RequestHasServerIdAndBroadcastFlag() {
+        DhcpMessage m = Fixtures.message("ipxe-efi-4011-request.bin");
+        assertThat(m.messageType()).contains(MessageType.REQUEST);
+        assertThat(m.ciaddr()).isEqualTo(Ip4.parse("10.231.10.142"));
+        assertThat(m.serverId()).contains(Ip4.parse("10.231.10.1"));
+        assertThat(m.broadcast()).isTrue();
+        assertThat(m.ipxe()).isPresent();
+    }
+
+    @Test
     void edk2HttpBootDiscover() {
         DhcpMessage m = Fixtures.message("edk2-http-discover.bin");
         assertThat(m.clientArch()).hasValue(16);
@@ -96,6 +108,7 @@ class DhcpCodecGoldenTest {
         assertThat(m.messageType()).contains(MessageType.DISCOVER);
         assertThat(m.vendorClass()).contains("udhcp 1.35.0");
         assertThat(m.hostname()).contains("labcli");
+        assertThat(m.mac()).contains(MacAddress.parse("82:83:d1:e3:fc:c0"));
         assertThat(m.maxMessageSize()).hasValue(576);
         assertThat(m.parameterRequestList()).containsExactly(1, 3, 6, 12, 15, 28, 42);
         assertThat(m.clientArch()).isEmpty();
@@ -111,8 +124,11 @@ class DhcpCodecGoldenTest {
         assertThat(d.vendorClass()).isEmpty();
         DhcpMessage r = Fixtures.message("dhclient-request.bin");
         assertThat(r.messageType()).contains(MessageType.REQUEST);
-        assertThat(r.requestedIp()).contains(Ip4.parse("10.231.10.117"));
-        assertThat(r.serverId()).isEmpty(); // dhclient's INIT-REBOOT style request
+        assertThat(r.requestedIp()).contains(Ip4.parse("10.231.10.191"));
+        assertThat(r.serverId()).contains(Ip4.parse("10.231.10.1"));
+        DhcpMessage reboot = Fixtures.message("dhclient-init-reboot-request.bin");
+        assertThat(reboot.requestedIp()).contains(Ip4.parse("10.231.10.191"));
+        assertThat(reboot.serverId()).isEmpty(); // INIT-REBOOT, RFC 2131 4.3.2
     }
 
     @Test
@@ -129,11 +145,16 @@ class DhcpCodecGoldenTest {
         assertThat(ack.file()).isEqualTo("ipxe.efi");
         assertThat(ack.sname()).isEqualTo("10.231.10.1");
         assertThat(ack.ciaddr()).isEqualTo(Ip4.parse("10.231.10.142"));
+        DhcpMessage plain = Fixtures.message("dnsmasq-plain-offer.bin");
+        assertThat(plain.yiaddr()).isEqualTo(Ip4.parse("10.231.10.142"));
+        assertThat(plain.serverId()).contains(Ip4.parse("10.231.10.2"));
+        assertThat(plain.vendorClass()).isEmpty();
     }
 
     /** Re-encoding gives the same bytes up to the end option, and only padding after it. */
     @ParameterizedTest
-    @ValueSource(strings = {"dhclient-discover.bin", "dhclient-request.bin", "dnsmasq-4011-ack.bin",
+    @ValueSource(strings = {"dhclient-discover.bin", "dhclient-request.bin", "dhclient-init-reboot-request.bin",
+            "dnsmasq-4011-ack.bin", "dnsmasq-plain-offer.bin", "ipxe-efi-4011-request.bin",
             "dnsmasq-proxy-offer.bin", "edk2-http-discover.bin", "edk2-http-request.bin", "edk2-pxe-4011-request.bin",
             "edk2-pxe-discover.bin", "edk2-pxe-proxy-discover.bin", "edk2-pxe-request.bin", "ipxe-bios-discover.bin",
             "ipxe-bios-request.bin", "ipxe-efi-discover.bin", "ipxe-efi-request.bin", "udhcpc-discover.bin",
