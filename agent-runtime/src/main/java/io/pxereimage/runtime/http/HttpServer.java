@@ -29,6 +29,7 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.api.MachinesResource;
+import io.pxereimage.runtime.net.NettyTransport;
 import io.pxereimage.runtime.boot.MachineRegistry;
 
 /**
@@ -103,7 +104,7 @@ public final class HttpServer implements AutoCloseable {
         if (serverChannel != null) {
             throw new IllegalStateException("already started");
         }
-        Transport transport = Transport.best();
+        NettyTransport transport = NettyTransport.best();
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
         InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());

@@ -15,18 +15,13 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.pxereimage.runtime.boot.BootPlanner;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.dhcp.DhcpCodec;
@@ -36,6 +31,7 @@ import io.pxereimage.runtime.dhcp.Ip4;
 import io.pxereimage.runtime.dhcp.LeaseJournal;
 import io.pxereimage.runtime.dhcp.LeasePool;
 import io.pxereimage.runtime.dhcp.LeaseStore;
+import io.pxereimage.runtime.net.NettyTransport;
 
 /**
  * The DHCP/proxyDHCP/PXE boot server over UDP (Netty, epoll when available, else NIO). Binds the server port (67)
@@ -77,30 +73,9 @@ public final class PxeServer implements AutoCloseable {
 
     /** Binds the sockets; throws if a port is taken or not permitted. */
     public synchronized void start() throws InterruptedException {
-        IoHandlerFactory io = NioIoHandler.newFactory();
-        ChannelFactory<DatagramChannel> factory = NioDatagramChannel::new;
-        boolean epoll = false;
-        try {
-            // Looked up reflectively: the epoll classes reach this module with runtime scope only (native jar).
-            if ((Boolean) Class.forName("io.netty.channel.epoll.Epoll").getMethod("isAvailable").invoke(null)) {
-                io = (IoHandlerFactory) Class.forName("io.netty.channel.epoll.EpollIoHandler")
-                        .getMethod("newFactory").invoke(null);
-                var ctor = Class.forName("io.netty.channel.epoll.EpollDatagramChannel").asSubclass(DatagramChannel.class)
-                        .getConstructor();
-                factory = () -> {
-                    try {
-                        return ctor.newInstance();
-                    } catch (ReflectiveOperationException e) {
-                        throw new IllegalStateException(e);
-                    }
-                };
-                epoll = true;
-            }
-        } catch (ReflectiveOperationException | LinkageError e) {
-            LOG.debug("epoll unavailable, using NIO: {}", e.toString());
-        }
-        group = new MultiThreadIoEventLoopGroup(1, io);
-        Bootstrap b = new Bootstrap().group(group).channelFactory(factory)
+        NettyTransport transport = NettyTransport.best();
+        group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+        Bootstrap b = new Bootstrap().group(group).channel(transport.datagramChannel())
                 .option(ChannelOption.SO_BROADCAST, true).option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_RCVBUF, 4 << 20)
                 .handler(new Handler());
@@ -121,7 +96,7 @@ public final class PxeServer implements AutoCloseable {
             throw e;
         }
         LOG.info("PXE server ({} mode, {}) listening on {} ports {}, advertising {}", config.mode(),
-                epoll ? "epoll" : "nio", config.bindAddress().getHostAddress(), ports,
+                transport.name(), config.bindAddress().getHostAddress(), ports,
                 config.serverAddress().getHostAddress());
     }
 

@@ -16,6 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
+import io.pxereimage.runtime.net.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,7 @@ public final class TftpServer implements AutoCloseable {
 
     private final TftpConfig config;
     private final TftpMetrics metrics;
-    private final UdpTransport transport = UdpTransport.select();
+    private final NettyTransport transport = NettyTransport.best();
     private EventLoopGroup group;
     private Channel listener;
     private TftpRequestHandler handler;
@@ -124,7 +125,7 @@ public final class TftpServer implements AutoCloseable {
 
     private Bootstrap bootstrap(int receiveBuffer, EventLoopGroup loops) {
         return new Bootstrap().group(loops)
-                .channel(transport.channelClass())
+                .channel(transport.datagramChannel())
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(receiveBuffer));
     }
 
