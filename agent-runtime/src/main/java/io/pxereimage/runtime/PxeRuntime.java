@@ -83,6 +83,7 @@ public final class PxeRuntime implements AutoCloseable {
         if (d.modeValue() != DhcpSection.Mode.OFF) {
             PxeConfig pc = pxeConfig(d.modeValue(), address, nic, d, Path.of(c.dataDir()), source)
                     .withPorts(d.serverPort(), d.clientPort(), d.proxyPort())
+                    .withBindAddress(ipv4(d.bind()))
                     .withRouterAndDns(d.router() == null ? null : ipv4(d.router()),
                             d.dns().stream().map(PxeRuntime::ipv4).toList());
             BootPlanner planner = new BootPlanner(machines, loaders, c.http().port());
@@ -115,7 +116,7 @@ public final class PxeRuntime implements AutoCloseable {
             http.publish(initrdNames.get(i), q.initrds().get(i));
         }
         TftpServer tftp = new TftpServer(TftpConfig.builder(loaders).build(), meters);
-        DhcpSection d = new DhcpSection(q.mode().name(), null, null, null, null, null, null, null, null, null);
+        DhcpSection d = new DhcpSection(q.mode().name(), null, null, null, null, null, null, null, null, null, null);
         PxeConfig pc = pxeConfig(q.mode(), nic.address(), nic, d, q.dataDir(), "--interface");
         PxeServer dhcp = new PxeServer(pc, new BootPlanner(machines, Loaders.DEBIAN, q.httpPort()), machines, meters);
         String who = plans.isEmpty() ? "EVERY PXE CLIENT on " + q.interfaceName() : q.macs().toString();

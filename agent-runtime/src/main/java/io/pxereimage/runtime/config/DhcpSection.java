@@ -17,9 +17,10 @@ import java.util.Locale;
  * @param router option 3 in dhcp mode, none by default (an isolated boot network has no gateway)
  * @param dns option 6 in dhcp mode
  * @param leaseSeconds option 51 in dhcp mode
+ * @param bind the address the DHCP sockets bind: {@code 0.0.0.0} (default) hears broadcasts, which DHCP needs
  */
 public record DhcpSection(String mode, Integer serverPort, Integer clientPort, Integer proxyPort, String rangeStart,
-        String rangeEnd, String subnetMask, String router, List<String> dns, Integer leaseSeconds) {
+        String rangeEnd, String subnetMask, String router, List<String> dns, Integer leaseSeconds, String bind) {
 
     public enum Mode { PROXY, DHCP, OFF }
 
@@ -49,6 +50,8 @@ public record DhcpSection(String mode, Integer serverPort, Integer clientPort, I
         dns = dns == null ? List.of() : List.copyOf(dns);
         dns.forEach(d -> Fields.ipv4("dns", d));
         leaseSeconds = Fields.range("leaseSeconds", leaseSeconds, 3600, 60, 7 * 24 * 3600);
+        bind = bind == null ? "0.0.0.0" : bind;
+        Fields.ipv4("bind", bind);
     }
 
     public Mode modeValue() {
