@@ -33,6 +33,11 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
     static final String MARKER = "PXE-REIMAGE-MARKER: init reached";
     static final String OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
     static final String IPXE_EFI = "/usr/lib/ipxe/ipxe.efi";
+    /**
+     * Serial lines after which the marker can no longer come (the firmware gave up on the network): a failing
+     * boot then ends in ~20 s instead of running into the timeout. SeaBIOS, then OVMF's boot manager.
+     */
+    static final List<String> DEAD_ENDS = List.of("No bootable device", "No bootable option or device was found");
     private static final Pattern RESULT = Pattern.compile("RESULT marker=(yes|no) elapsed=([0-9.]+)");
 
     final String prefix;
@@ -94,7 +99,9 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         StringBuilder sb = new StringBuilder("\n==== e2e " + ctx.getDisplayName() + " failed; logs in " + work + "\n");
         for (BootResult b : boots) {
             sb.append("---- boot ").append(b.name()).append(": exit ").append(b.exitCode()).append(", marker ")
-                    .append(b.markerSeen()).append(", ").append(b.elapsed()).append(" s\n").append(b.timeline());
+                    .append(b.markerSeen()).append(", ").append(String.format(java.util.Locale.ROOT, "%.1f", b.elapsed())).append(" s")
+                    .append(b.deadEnd() == null ? "" : ", dead end '" + b.deadEnd() + "'").append('\n')
+                    .append(b.timeline());
         }
         for (RuntimeProcess r : runtimes) {
             try {
@@ -202,36 +209,58 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         Path out = file(name + ".qemu-boot.log");
         LabService capture = LabService.start(this, name + "-capture", "LAB_CAP_SNAPLEN=300 lab_capture_start "
                 + prefix + " " + pcap, "lab_capture_stop " + pcap);
+        long started = System.nanoTime();
+        String deadEnd = null;
         int rc;
         try {
-            rc = Procs.run(List.of("bash", lab("qemu-boot.sh"), "--prefix", prefix, "--firmware", firmware, "--mac",
-                    mac, "--timeout", Long.toString(timeout.toSeconds()), "--serial-log", serial.toString(),
-                    "--marker", marker), env(), out, timeout.plusSeconds(60));
+            Process q = track(Procs.start(List.of("bash", lab("qemu-boot.sh"), "--prefix", prefix, "--firmware",
+                    firmware, "--mac", mac, "--timeout", Long.toString(timeout.toSeconds()), "--serial-log",
+                    serial.toString(), "--marker", marker), env(), out));
+            long deadline = started + timeout.plusSeconds(30).toNanos(); // qemu-boot.sh has its own timeout
+            while (q.isAlive() && System.nanoTime() < deadline && deadEnd == null) {
+                Thread.sleep(200);
+                deadEnd = deadEnd(Procs.read(serial), marker);
+            }
+            if (deadEnd != null) {
+                Thread.sleep(1000); // a last second of serial output for the diagnosis
+            }
+            Procs.stop(q, Duration.ofSeconds(10)); // SIGTERM: qemu-boot.sh kills and reaps qemu
+            rc = q.exitValue();
         } finally {
             capture.stop();
         }
         Matcher m = RESULT.matcher(Procs.read(out));
         boolean seen = false;
-        double elapsed = -1;
+        double elapsed = (System.nanoTime() - started) / 1e9;
         while (m.find()) {
             seen = m.group(1).equals("yes");
             elapsed = Double.parseDouble(m.group(2));
         }
         String timeline = Timeline.build(this, pcap, serial, runtimes.stream().map(r -> r.log).toList());
         Files.writeString(file(name + ".timeline.txt"), timeline);
-        BootResult b = new BootResult(name, rc, seen, elapsed, serial, pcap, timeline);
+        BootResult b = new BootResult(name, rc, seen, elapsed, serial, pcap, timeline, deadEnd);
         boots.add(b);
-        System.out.printf("e2e %s: boot %s (%s, %s) exit %d marker=%s in %.1f s%n", prefix, name, firmware, mac, rc,
-                seen, elapsed);
+        System.out.printf("e2e %s: boot %s (%s, %s) exit %d marker=%s in %.1f s%s%n", prefix, name, firmware, mac,
+                rc, seen, elapsed, deadEnd == null ? "" : ", stopped early at dead end '" + deadEnd + "'");
         return b;
     }
 
     /** What one qemu boot left behind. */
     record BootResult(String name, int exitCode, boolean markerSeen, double elapsed, Path serialLog, Path pcap,
-            String timeline) {
+            String timeline, String deadEnd) {
         String serial() throws IOException {
             return Procs.read(serialLog);
         }
+    }
+
+    /** The first dead-end line in the serial output (unless it is what the test waits for), else null. */
+    static String deadEnd(String serial, String marker) {
+        for (String d : DEAD_ENDS) {
+            if (!d.equals(marker) && serial.contains(d)) {
+                return d;
+            }
+        }
+        return null;
     }
 
     private static void deleteTree(Path dir) throws IOException {
