@@ -27,7 +27,8 @@ class BiosDhcpBootE2EIT {
 
         LabFixture.BootResult boot = LAB.boot("bios", "bios", MAC, Duration.ofSeconds(120), LabFixture.MARKER);
 
-        assertThat(boot.markerSeen()).as("marker in %s", boot.serialLog()).isTrue();
+        assertThat(boot.markerSeen()).as("marker in %s (exit %s, dead end %s)", boot.serialLog(), boot.exitCode(),
+                boot.deadEnd()).isTrue();
         assertThat(boot.serial()).contains(LabFixture.MARKER).containsPattern("PXE-REIMAGE-CMDLINE: .*" + token);
         String mac = Pattern.quote(MAC);
         String offered = runtime.find("DHCP DISCOVER " + mac + " arch=bios .*-> OFFER (\\S+) file=http://"

@@ -201,9 +201,14 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
 
     /**
      * Boots one qemu machine through {@code lab/qemu-boot.sh} and waits for {@code marker} (bounded by
-     * {@code timeout}), with a server-side capture ({@code NAME.pcap}) running around it.
+     * {@code timeout}), with a server-side capture ({@code NAME.pcap}) running around it. The boot also ends as soon
+     * as the serial output shows one of {@link #DEAD_ENDS} or {@code deadEnds} (other than the marker itself).
      */
-    BootResult boot(String name, String firmware, String mac, Duration timeout, String marker) throws Exception {
+    BootResult boot(String name, String firmware, String mac, Duration timeout, String marker, String... deadEnds)
+            throws Exception {
+        List<String> ends = new ArrayList<>(DEAD_ENDS);
+        ends.addAll(List.of(deadEnds));
+        ends.remove(marker);
         Path serial = file(name + ".serial.log");
         Path pcap = file(name + ".pcap");
         Path out = file(name + ".qemu-boot.log");
@@ -219,7 +224,8 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
             long deadline = started + timeout.plusSeconds(30).toNanos(); // qemu-boot.sh has its own timeout
             while (q.isAlive() && System.nanoTime() < deadline && deadEnd == null) {
                 Thread.sleep(200);
-                deadEnd = deadEnd(Procs.read(serial), marker);
+                String text = Procs.read(serial);
+                deadEnd = ends.stream().filter(text::contains).findFirst().orElse(null);
             }
             if (deadEnd != null) {
                 Thread.sleep(1000); // a last second of serial output for the diagnosis
@@ -251,16 +257,6 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         String serial() throws IOException {
             return Procs.read(serialLog);
         }
-    }
-
-    /** The first dead-end line in the serial output (unless it is what the test waits for), else null. */
-    static String deadEnd(String serial, String marker) {
-        for (String d : DEAD_ENDS) {
-            if (!d.equals(marker) && serial.contains(d)) {
-                return d;
-            }
-        }
-        return null;
     }
 
     private static void deleteTree(Path dir) throws IOException {
