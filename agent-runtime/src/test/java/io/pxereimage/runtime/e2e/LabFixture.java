@@ -21,6 +21,8 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
+import org.opentest4j.TestAbortedException;
+
 import io.pxereimage.runtime.testing.Prerequisites;
 
 /**
@@ -50,6 +52,7 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
     private final List<RuntimeProcess> runtimes = new ArrayList<>();
     private final List<BootResult> boots = new ArrayList<>();
     private Thread hook;
+    private TestAbortedException skipped;
     private boolean namespacesTouched;
 
     /** @param prefix namespace prefix (<= 9 chars), @param subnet three octets, e.g. {@code 10.231.41} */
@@ -60,6 +63,18 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
 
     @Override
     public void beforeAll(ExtensionContext ctx) throws Exception {
+        try {
+            checkPrerequisites();
+        } catch (TestAbortedException e) {
+            // Surefire/failsafe do not report a class-level skip at all ("Tests run: 0"): skip each test instead.
+            skipped = e;
+            return;
+        }
+        work = repo.resolve("agent-runtime/target/e2e/" + ctx.getRequiredTestClass().getSimpleName());
+        setUp();
+    }
+
+    private void checkPrerequisites() {
         Prerequisites.requireRoot();
         Prerequisites.requireCommands("qemu-system-x86_64", "ip", "dnsmasq", "tcpdump", "tshark", "curl", "bash",
                 "flock");
@@ -73,7 +88,9 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         jar = Path.of(System.getenv().getOrDefault("PXE_RUNTIME_JAR",
                 module.resolve("target/pxe-runtime.jar").toString()));
         Prerequisites.requireFiles(repo.resolve("lab/netns.sh").toString(), jar.toString());
-        work = module.resolve("target/e2e/" + ctx.getRequiredTestClass().getSimpleName());
+    }
+
+    private void setUp() throws Exception {
         deleteTree(work);
         Files.createDirectories(work);
         hook = new Thread(this::teardownQuietly, "e2e-teardown-" + prefix);
@@ -91,6 +108,9 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
 
     @Override
     public void beforeEach(ExtensionContext ctx) {
+        if (skipped != null) {
+            throw new TestAbortedException(skipped.getMessage());
+        }
         boots.clear();
     }
 
