@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -118,10 +119,7 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
     public void testFailed(ExtensionContext ctx, Throwable cause) {
         StringBuilder sb = new StringBuilder("\n==== e2e " + ctx.getDisplayName() + " failed; logs in " + work + "\n");
         for (BootResult b : boots) {
-            sb.append("---- boot ").append(b.name()).append(": exit ").append(b.exitCode()).append(", marker ")
-                    .append(b.markerSeen()).append(", ").append(String.format(java.util.Locale.ROOT, "%.1f", b.elapsed())).append(" s")
-                    .append(b.deadEnd() == null ? "" : ", dead end '" + b.deadEnd() + "'").append('\n')
-                    .append(b.timeline());
+            sb.append("---- boot ").append(b.summary()).append('\n').append(b.timeline());
         }
         for (RuntimeProcess r : runtimes) {
             try {
@@ -266,8 +264,7 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         Files.writeString(file(name + ".timeline.txt"), timeline);
         BootResult b = new BootResult(name, rc, seen, elapsed, serial, pcap, timeline, deadEnd);
         boots.add(b);
-        System.out.printf("e2e %s: boot %s (%s, %s) exit %d marker=%s in %.1f s%s%n", prefix, name, firmware, mac,
-                rc, seen, elapsed, deadEnd == null ? "" : ", stopped early at dead end '" + deadEnd + "'");
+        System.out.printf("e2e %s (%s, %s): boot %s%n", prefix, firmware, mac, b.summary());
         return b;
     }
 
@@ -276,6 +273,11 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
             String timeline, String deadEnd) {
         String serial() throws IOException {
             return Procs.read(serialLog);
+        }
+
+        String summary() {
+            return String.format(Locale.ROOT, "%s: exit %d, marker %s, %.1f s%s", name, exitCode, markerSeen, elapsed,
+                    deadEnd == null ? "" : ", stopped at dead end '" + deadEnd + "'");
         }
     }
 
