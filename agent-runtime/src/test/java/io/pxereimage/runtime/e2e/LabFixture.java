@@ -275,6 +275,12 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
             return Procs.read(serialLog);
         }
 
+        /** The kernel command line as printed by /init ({@code PXE-REIMAGE-CMDLINE: ...}), or "" when absent. */
+        String cmdline() throws IOException {
+            return serial().lines().filter(l -> l.contains("PXE-REIMAGE-CMDLINE: ")).findFirst()
+                    .map(l -> l.substring(l.indexOf("PXE-REIMAGE-CMDLINE: ") + 21).strip()).orElse("");
+        }
+
         String summary() {
             return String.format(Locale.ROOT, "%s: exit %d, marker %s, %.1f s%s", name, exitCode, markerSeen, elapsed,
                     deadEnd == null ? "" : ", stopped at dead end '" + deadEnd + "'");

@@ -32,8 +32,10 @@ class UefiProxyBootE2EIT {
 
         assertThat(boot.markerSeen()).as("marker in %s (exit %s, dead end %s)", boot.serialLog(), boot.exitCode(),
                 boot.deadEnd()).isTrue();
-        assertThat(boot.serial()).contains(LabFixture.MARKER).containsPattern("PXE-REIMAGE-CMDLINE: .*" + token);
+        assertThat(boot.cmdline()).as("kernel command line printed by /init").contains(token);
         String mac = Pattern.quote(MAC);
+        assertThat(runtime.lines("proxyDHCP DISCOVER " + mac + " arch=efi-x64 ipxe=false .*-> OFFER file=ipxe\\.efi"))
+                .as("proxy offer to EDK2").isNotEmpty();
         // EDK2 asks the boot server on port 4011 after the proxy offer; the ACK names the NBP.
         assertThat(runtime.lines("PXE REQUEST " + mac + " .*-> ACK .*file=ipxe\\.efi")).as("4011 ACK").isNotEmpty();
         // The address comes from dnsmasq (SUBNET.100-199), never from us: TFTP goes to that address.
