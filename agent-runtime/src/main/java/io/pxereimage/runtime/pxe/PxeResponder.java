@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.function.Function;
 
 import io.pxereimage.runtime.boot.BootDecision;
 import io.pxereimage.runtime.boot.BootDecision.Boot;
@@ -79,6 +80,16 @@ public final class PxeResponder {
         if (!type.equals(MessageType.DISCOVER)) {
             return Response.silent(type + " is for the DHCP server");
         }
+        return withBoot(client, boot -> {
+            DhcpMessage reply = PxeReplies.proxyOffer(req, client, boot, config.serverAddress());
+            String binl = client.wantsBinl() ? " (BINL: expect 4011)" : "";
+            return new Response(reply, routing.route(req, reply), false, "offer",
+                    "OFFER file=" + boot.bootFile() + binl);
+        });
+    }
+
+    /** Asks the planner about a PXE client; silence for non-PXE clients and for Ignore decisions. */
+    private Response withBoot(ClientInfo client, Function<Boot, Response> answer) {
         if (!client.bootClient()) {
             return Response.silent("not a PXE client");
         }
@@ -86,10 +97,7 @@ public final class PxeResponder {
         if (d instanceof BootDecision.Ignore ignore) {
             return Response.silent(ignore.reason());
         }
-        Boot boot = (Boot) d;
-        DhcpMessage reply = PxeReplies.proxyOffer(req, client, boot, config.serverAddress());
-        String binl = client.wantsBinl() ? " (BINL: expect 4011)" : "";
-        return new Response(reply, routing.route(req, reply), false, "offer", "OFFER file=" + boot.bootFile() + binl);
+        return answer.apply((Boot) d);
     }
 
     /** Port 4011: the PXE boot server. Answers REQUEST/INFORM from boot clients with a Boot decision. */
@@ -97,16 +105,8 @@ public final class PxeResponder {
         if (!type.equals(MessageType.REQUEST) && !type.equals(MessageType.INFORM)) {
             return Response.silent(type + " on the boot server port");
         }
-        if (!client.bootClient()) {
-            return Response.silent("not a PXE client");
-        }
-        BootDecision d = planner.decide(client.toBootRequest(config.serverAddress()));
-        if (d instanceof BootDecision.Ignore ignore) {
-            return Response.silent(ignore.reason());
-        }
-        Boot boot = (Boot) d;
-        DhcpMessage reply = PxeReplies.proxyAck(req, client, boot, config.serverAddress());
-        return new Response(reply, routing.routeProxy(req, sender), true, "ack", "ACK file=" + boot.bootFile());
+        return withBoot(client, boot -> new Response(PxeReplies.proxyAck(req, client, boot, config.serverAddress()),
+                routing.routeProxy(req, sender), true, "ack", "ACK file=" + boot.bootFile()));
     }
 
     /** Port 67 in DHCP mode: a full server for known machines, silence for everyone else. */

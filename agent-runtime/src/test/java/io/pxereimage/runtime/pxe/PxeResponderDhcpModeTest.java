@@ -18,6 +18,7 @@ import io.pxereimage.runtime.boot.Loaders;
 import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.dhcp.DhcpCodec;
+import io.pxereimage.runtime.dhcp.DhcpCodecOrder;
 import io.pxereimage.runtime.dhcp.DhcpMessage;
 import io.pxereimage.runtime.dhcp.DhcpOption;
 import io.pxereimage.runtime.dhcp.Fixtures;

@@ -1,14 +1,14 @@
-package io.pxereimage.runtime.pxe;
+package io.pxereimage.runtime.dhcp;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** The option codes of an encoded packet, in wire order. */
-final class DhcpCodecOrder {
+public final class DhcpCodecOrder {
     private DhcpCodecOrder() {
     }
 
-    static List<Integer> codes(byte[] p) {
+    public static List<Integer> codes(byte[] p) {
         List<Integer> l = new ArrayList<>();
         int i = 240;
         while (i < p.length && (p[i] & 0xff) != 255) {
