@@ -26,6 +26,7 @@ import io.pxereimage.runtime.config.RuntimeConfig;
 import io.pxereimage.runtime.http.HttpConfig;
 import io.pxereimage.runtime.http.HttpServer;
 import io.pxereimage.runtime.net.InterfaceAddress4;
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.pxe.PxeConfig;
 import io.pxereimage.runtime.pxe.PxeServer;
 import io.pxereimage.runtime.tftp.TftpConfig;
@@ -227,6 +228,6 @@ public final class PxeRuntime implements AutoCloseable {
     }
 
     private static InetAddress anyAddress() {
-        return InterfaceAddress4.fromInt(0);
+        return Ip4.ANY;
     }
 }

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.pxereimage.runtime.net.Ip4;
+
 /**
  * DHCPv4 wire format (RFC 2131 section 2, RFC 2132, RFC 3396 long options). Static and free of I/O.
  *

@@ -22,6 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.MacAddress;
 
 /**

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.MacAddress;
 
 /**

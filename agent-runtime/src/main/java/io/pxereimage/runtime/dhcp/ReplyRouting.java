@@ -4,6 +4,8 @@ import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 
+import io.pxereimage.runtime.net.Ip4;
+
 /**
  * Where a server reply goes, RFC 2131 section 4.1 ("server" paragraph), as a pure function of request and reply.
  *

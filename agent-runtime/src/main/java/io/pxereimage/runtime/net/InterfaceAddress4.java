@@ -1,11 +1,9 @@
 package io.pxereimage.runtime.net;
 
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
-import java.net.UnknownHostException;
 
 /**
  * An interface's IPv4 address and prefix, and the subnet arithmetic the runtime needs (default DHCP range).
@@ -31,35 +29,21 @@ public record InterfaceAddress4(String interfaceName, Inet4Address address, int 
         throw new IllegalArgumentException("interface " + interfaceName + ": has no IPv4 address");
     }
 
-    public static int toInt(Inet4Address a) {
-        byte[] b = a.getAddress();
-        return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
-    }
-
-    public static Inet4Address fromInt(int v) {
-        try {
-            return (Inet4Address) InetAddress.getByAddress(
-                    new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("four bytes are always an address", e);
-        }
-    }
-
     public int mask() {
         return prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
     }
 
     public Inet4Address subnetMask() {
-        return fromInt(mask());
+        return Ip4.of(mask());
     }
 
     /** The first host address of the subnet. */
     public Inet4Address firstHost() {
-        return fromInt((toInt(address) & mask()) + 1);
+        return Ip4.of((Ip4.toInt(address) & mask()) + 1);
     }
 
     /** The last host address of the subnet (before broadcast). */
     public Inet4Address lastHost() {
-        return fromInt((toInt(address) | ~mask()) - 1);
+        return Ip4.of((Ip4.toInt(address) | ~mask()) - 1);
     }
 }

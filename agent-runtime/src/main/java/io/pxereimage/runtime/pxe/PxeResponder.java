@@ -11,11 +11,11 @@ import io.pxereimage.runtime.boot.BootDecision.Boot;
 import io.pxereimage.runtime.boot.BootPlanner;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.dhcp.DhcpMessage;
-import io.pxereimage.runtime.dhcp.Ip4;
 import io.pxereimage.runtime.dhcp.Lease;
 import io.pxereimage.runtime.dhcp.LeasePool;
 import io.pxereimage.runtime.dhcp.MessageType;
 import io.pxereimage.runtime.dhcp.ReplyRouting;
+import io.pxereimage.runtime.net.Ip4;
 
 /**
  * The server's decisions, without sockets: one decoded request in, at most one reply and its destination out.

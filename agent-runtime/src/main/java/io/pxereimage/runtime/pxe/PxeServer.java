@@ -27,10 +27,10 @@ import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.dhcp.DhcpCodec;
 import io.pxereimage.runtime.dhcp.DhcpCodecException;
 import io.pxereimage.runtime.dhcp.DhcpMessage;
-import io.pxereimage.runtime.dhcp.Ip4;
 import io.pxereimage.runtime.dhcp.LeaseJournal;
 import io.pxereimage.runtime.dhcp.LeasePool;
 import io.pxereimage.runtime.dhcp.LeaseStore;
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.NettyTransport;
 
 /**

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.MacAddress;
 
 /** Decodes packets captured from real clients and servers, asserts their fields, and round-trips them. */

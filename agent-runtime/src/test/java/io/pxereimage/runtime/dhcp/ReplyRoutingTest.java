@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 
 import org.junit.jupiter.api.Test;
 
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.MacAddress;
 
 class ReplyRoutingTest {

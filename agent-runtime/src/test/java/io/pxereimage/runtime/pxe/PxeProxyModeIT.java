@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import io.pxereimage.runtime.dhcp.DhcpCodec;
 import io.pxereimage.runtime.dhcp.DhcpMessage;
 import io.pxereimage.runtime.dhcp.DhcpOption;
-import io.pxereimage.runtime.dhcp.Ip4;
 import io.pxereimage.runtime.dhcp.MessageType;
 import io.pxereimage.runtime.dhcp.PxeVendorOptions;
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.testing.Prerequisites;
 
 /**

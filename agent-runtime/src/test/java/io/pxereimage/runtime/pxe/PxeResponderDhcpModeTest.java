@@ -22,7 +22,6 @@ import io.pxereimage.runtime.dhcp.DhcpCodecOrder;
 import io.pxereimage.runtime.dhcp.DhcpMessage;
 import io.pxereimage.runtime.dhcp.DhcpOption;
 import io.pxereimage.runtime.dhcp.Fixtures;
-import io.pxereimage.runtime.dhcp.Ip4;
 import io.pxereimage.runtime.dhcp.IpxeOptions;
 import io.pxereimage.runtime.dhcp.LeasePool;
 import io.pxereimage.runtime.dhcp.LeaseStore;
@@ -30,6 +29,7 @@ import io.pxereimage.runtime.dhcp.MessageType;
 import io.pxereimage.runtime.dhcp.MutableClock;
 import io.pxereimage.runtime.dhcp.PxeVendorOptions;
 import io.pxereimage.runtime.dhcp.SubOptions;
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.MacAddress;
 
 /** DHCP mode: leases with and without boot information, NAK, renewal, DECLINE/RELEASE/INFORM. No sockets. */

@@ -21,7 +21,6 @@ import io.pxereimage.runtime.dhcp.DhcpCodec;
 import io.pxereimage.runtime.dhcp.DhcpMessage;
 import io.pxereimage.runtime.dhcp.DhcpOption;
 import io.pxereimage.runtime.dhcp.Fixtures;
-import io.pxereimage.runtime.dhcp.Ip4;
 import io.pxereimage.runtime.dhcp.IpxeOptions;
 import io.pxereimage.runtime.dhcp.LeasePool;
 import io.pxereimage.runtime.dhcp.LeaseStore;
@@ -29,6 +28,7 @@ import io.pxereimage.runtime.dhcp.MessageType;
 import io.pxereimage.runtime.dhcp.MutableClock;
 import io.pxereimage.runtime.dhcp.PxeVendorOptions;
 import io.pxereimage.runtime.dhcp.SubOptions;
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.MacAddress;
 
 /** Proxy mode and the 4011 boot server: replies built from packets captured from real clients. No sockets. */

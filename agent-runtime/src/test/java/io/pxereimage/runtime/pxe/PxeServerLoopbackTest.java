@@ -25,8 +25,8 @@ import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.dhcp.DhcpCodec;
 import io.pxereimage.runtime.dhcp.DhcpMessage;
 import io.pxereimage.runtime.dhcp.Fixtures;
-import io.pxereimage.runtime.dhcp.Ip4;
 import io.pxereimage.runtime.dhcp.MessageType;
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.MacAddress;
 
 /**

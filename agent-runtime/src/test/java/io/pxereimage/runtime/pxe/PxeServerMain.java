@@ -18,7 +18,7 @@ import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.Loaders;
 import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
-import io.pxereimage.runtime.dhcp.Ip4;
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.MacAddress;
 
 /**

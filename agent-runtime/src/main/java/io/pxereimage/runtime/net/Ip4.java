@@ -1,4 +1,4 @@
-package io.pxereimage.runtime.dhcp;
+package io.pxereimage.runtime.net;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
