@@ -122,6 +122,11 @@ final class EventBatcher implements AutoCloseable {
         }
         thread.join();
         for (int i = 0; i < 3; i++) {
+            synchronized (queue) {
+                if (queue.isEmpty()) {
+                    return;
+                }
+            }
             waitForSlot();
             if (flushOnce()) {
                 return;
