@@ -110,14 +110,15 @@ final class DeployImage {
         return JobResult.failed(reason);
     }
 
-    private String writeStream(FileChannel ch, Job.ImageRef image) throws IOException {
+    private String writeStream(FileChannel ch, Job.ImageRef image) throws IOException, InterruptedException {
         MessageDigest sha = sha256();
         Progress progress = new Progress(image.sizeBytes(), config.eventInterval, ctx::event);
-        byte[] buf = new byte[BUFFER];
         long pos = 0;
         try (ResumingInputStream net = download(URI.create(image.url()), 0, -1);
-                InputStream raw = decoder(compression(image), new BufferedInputStream(net, 256 * 1024))) {
+                InputStream raw = decoder(compression(image), new BufferedInputStream(net, 256 * 1024));
+                PipelinedWriter writer = new PipelinedWriter(ch, sha, 4, BUFFER)) {
             while (true) {
+                byte[] buf = writer.take();
                 int n = raw.readNBytes(buf, 0, buf.length);
                 if (n <= 0) {
                     break;
@@ -125,11 +126,11 @@ final class DeployImage {
                 if (pos + n > image.sizeBytes()) {
                     throw new IOException("image is larger than the declared " + image.sizeBytes() + " bytes");
                 }
-                sha.update(buf, 0, n);
-                Wiper.writeFully(ch, ByteBuffer.wrap(buf, 0, n), pos);
+                writer.submit(buf, n, pos);
                 pos += n;
                 progress.update(pos);
             }
+            writer.finish();
         }
         if (pos != image.sizeBytes()) {
             throw new IOException("image ended at byte " + pos + ", expected " + image.sizeBytes());
