@@ -14,6 +14,11 @@ final class Prereqs {
     private Prereqs() {
     }
 
+    static void requireRoot() {
+        String user = System.getProperty("user.name");
+        check("root".equals(user), "needs root (runs as " + user + ")");
+    }
+
     static void requireCommands(String... commands) {
         List<String> missing = new ArrayList<>();
         for (String c : commands) {
@@ -21,10 +26,13 @@ final class Prereqs {
                 missing.add(c);
             }
         }
-        if (missing.isEmpty()) {
+        check(missing.isEmpty(), "missing programs " + missing + " (apt-get install -y fdisk dosfstools mtools zstd)");
+    }
+
+    private static void check(boolean ok, String reason) {
+        if (ok) {
             return;
         }
-        String reason = "missing programs " + missing + " (apt-get install -y fdisk dosfstools mtools zstd gzip)";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             throw new AssertionError("prerequisite missing under CI=true: " + reason);
         }
