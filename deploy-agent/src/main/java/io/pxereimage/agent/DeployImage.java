@@ -115,7 +115,8 @@ final class DeployImage {
         Progress progress = new Progress(image.sizeBytes(), config.eventInterval, ctx::event);
         long pos = 0;
         try (ResumingInputStream net = download(URI.create(image.url()), 0, -1);
-                InputStream raw = decoder(compression(image), new BufferedInputStream(net, 256 * 1024));
+                InputStream raw = decoder(compression(image),
+                        compression(image).equals("none") ? net : new BufferedInputStream(net, 256 * 1024));
                 PipelinedWriter writer = new PipelinedWriter(ch, sha, 4, BUFFER)) {
             while (true) {
                 byte[] buf = writer.take();
@@ -199,7 +200,7 @@ final class DeployImage {
 
     static InputStream decoder(String compression, InputStream in) throws IOException {
         return switch (compression) {
-            case "none" -> in;
+            case "none" -> in; // read straight into the writer's buffers
             case "gzip" -> new GZIPInputStream(in, 64 * 1024);
             case "zstd" -> new ZstdInputStream(in);
             default -> throw new IOException("unsupported compression " + compression);

@@ -16,6 +16,11 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        // HttpClient hands the body over in buffers of this size (default 16 KiB): bigger means fewer thread
+        // hand-offs per MiB of image (measured: ~100 -> ~130 MB/s on loopback). Must be set before first use.
+        if (System.getProperty("jdk.httpclient.bufsize") == null) {
+            System.setProperty("jdk.httpclient.bufsize", String.valueOf(256 * 1024));
+        }
         AgentConfig config;
         try {
             config = configure(args);
