@@ -50,6 +50,9 @@ final class DeployImage {
         long deviceSize;
         try {
             validate(image);
+            if (job.firstBoot() != null) {
+                FirstBootWriter.validate(job.firstBoot());
+            }
             Inventory inventory = new InventoryCollector(config).collect();
             target = devices.resolve(job.target(), inventory, image.sizeBytes());
             String busy = devices.inUse(target);

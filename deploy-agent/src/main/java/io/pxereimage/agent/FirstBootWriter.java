@@ -43,10 +43,7 @@ final class FirstBootWriter {
     /** Returns the byte offset of the new volume. */
     long write(Path device, long deviceSize, long imageSize, Job.FirstBoot firstBoot, String jobId)
             throws IOException, InterruptedException {
-        String hostname = firstBoot.hostname();
-        if (hostname == null || !hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")) {
-            throw new IOException("invalid first-boot hostname " + hostname);
-        }
+        validate(firstBoot);
         String dev = device.toString();
         JsonNode table = partitionTable(dev);
         String label = table.path("label").asText();
@@ -107,6 +104,14 @@ final class FirstBootWriter {
         log.accept("first-boot volume CIDATA (" + label + " partition at sector " + start + ", keys "
                 + firstBoot.data().keySet() + ") written");
         return offset;
+    }
+
+    /** Checked before the image is written, so a bad job fails fast. */
+    static void validate(Job.FirstBoot firstBoot) throws IOException {
+        String hostname = firstBoot.hostname();
+        if (hostname == null || !hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")) {
+            throw new IOException("invalid first-boot hostname " + hostname);
+        }
     }
 
     /** The three files of the volume, by name. Values of {@code data} may be secrets: they are never logged. */

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -28,7 +29,14 @@ final class ResumingInputStream extends InputStream {
     private final Backoff backoff;
     private final Duration stallTimeout;
     private final Consumer<String> log;
-    private final ScheduledExecutorService watchdog;
+    /** One daemon thread watches every download (block maps open one stream per range). */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "download-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final ScheduledFuture<?> watch;
     private final Thread reader = Thread.currentThread();
 
     private InputStream body;
@@ -54,13 +62,8 @@ final class ResumingInputStream extends InputStream {
         this.backoff = backoff;
         this.stallTimeout = stallTimeout;
         this.log = log;
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "download-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
         long period = Math.max(100, stallTimeout.toMillis() / 4);
-        watchdog.scheduleAtFixedRate(this::checkStall, period, period, TimeUnit.MILLISECONDS);
+        this.watch = WATCHDOG.scheduleAtFixedRate(this::checkStall, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** The absolute offset of the next byte this stream returns. */
@@ -260,7 +263,7 @@ final class ResumingInputStream extends InputStream {
 
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        watch.cancel(false);
         closeBody();
     }
 
