@@ -155,6 +155,30 @@ class DeployImageTest {
     }
 
     @Test
+    void blockMapRangeCutMidwayResumesInsideTheRange() throws Exception {
+        rt.images.put("raw", image);
+        List<Job.BlockRange> map = List.of(new Job.BlockRange(MIB, 4L * MIB, TestImages.sha256(image, MIB, 4L * MIB)));
+        rt.faults.put("raw", new FakeRuntime.Fault(MIB + 3, 0));
+        // the whole-image hash of a block-mapped image counts unmapped bytes as zeroes
+        Path expected = tmp.resolve("expected.img");
+        TestImages.disk(expected, SIZE, (byte) 0);
+        try (var in = java.nio.channels.FileChannel.open(image);
+                var out = java.nio.channels.FileChannel.open(expected, java.nio.file.StandardOpenOption.WRITE)) {
+            in.transferTo(MIB, 4L * MIB, out.position(MIB));
+        }
+        try (var out = java.nio.channels.FileChannel.open(expected, java.nio.file.StandardOpenOption.WRITE)) {
+            out.write(java.nio.ByteBuffer.allocate(MIB), 0);
+            out.write(java.nio.ByteBuffer.allocate((int) (SIZE - 5L * MIB)), 5L * MIB);
+        }
+        JobResult r = deploy("j-mapcut", "raw", "none", TestImages.sha256(expected), map);
+        assertThat(r.ok()).as(r.message()).isTrue();
+        assertThat(rt.rangesSeen).containsExactly("bytes=" + MIB + "-" + (5L * MIB - 1),
+                "bytes=" + (2L * MIB + 3) + "-" + (5L * MIB - 1));
+        assertThat(TestImages.sha256(disk, MIB, 4L * MIB)).isEqualTo(map.get(0).sha256());
+        assertThat(TestImages.allBytes(disk, 0, MIB, (byte) 0x5a)).as("unmapped head untouched").isTrue();
+    }
+
+    @Test
     void blockMapNeedsUncompressedImage() throws Exception {
         rt.images.put("raw", image);
         JobResult r = deploy("j-mapz", "raw", "gzip", sha, List.of(new Job.BlockRange(0, MIB, sha)));

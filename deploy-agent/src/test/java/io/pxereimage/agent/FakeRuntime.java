@@ -38,7 +38,7 @@ final class FakeRuntime implements AutoCloseable {
     record EventPost(long atMillis, String jobId, List<AgentEvent> events) {
     }
 
-    /** A fault for the next full-body (non-Range) request of an image: cut after {@code bytes}, optionally stall. */
+    /** A fault for the next request of an image: cut after {@code bytes} of the body, optionally stall first. */
     record Fault(long bytes, long stallMillis) {
     }
 
@@ -162,7 +162,7 @@ final class FakeRuntime implements AutoCloseable {
             String range = ex.getRequestHeaders().getFirst("Range");
             long from = 0;
             long to = size - 1;
-            Fault fault = null;
+            Fault fault = faults.remove(name);
             if (range != null) {
                 rangesSeen.add(range);
                 String[] se = range.substring("bytes=".length()).split("-", -1);
@@ -174,8 +174,6 @@ final class FakeRuntime implements AutoCloseable {
                     return;
                 }
                 ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + to + "/" + size);
-            } else {
-                fault = faults.remove(name);
             }
             long length = to - from + 1;
             ex.getResponseHeaders().set("ETag", "\"" + name + "\"");
