@@ -44,7 +44,7 @@ final class Progress {
         lastNanos = now;
         lastBytes = bytes;
         long r = (long) rate;
-        long eta = r > 0 ? (total - bytes + r - 1) / r : -1;
-        sink.accept(AgentEvent.progress(Instant.now(), bytes, total, r, Math.max(0, eta)));
+        long eta = bytes >= total ? 0 : r > 0 ? (total - bytes + r - 1) / r : -1; // -1: unknown (stalled)
+        sink.accept(AgentEvent.progress(Instant.now(), bytes, total, r, eta));
     }
 }
