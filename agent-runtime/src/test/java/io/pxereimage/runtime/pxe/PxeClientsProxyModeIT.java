@@ -15,7 +15,10 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -39,6 +42,8 @@ import io.pxereimage.runtime.testing.Prerequisites;
  * clients normally bind at once; the retry settings make the tests pass either way, and the {@code *TakesOurOffer*}
  * tests pin down that behaviour by delaying dnsmasq for one MAC. Namespaces {@code pxp-pc-*}, 10.231.81.0/24.
  */
+// the *TakesOurOffer* tests last: dnsmasq serves its reply delay in its only loop, which stalls other clients
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PxeClientsProxyModeIT {
     static final String NET = "10.231.81.";
     static final Inet4Address PROXY = Ip4.parse(NET + "1");
@@ -98,6 +103,7 @@ class PxeClientsProxyModeIT {
         return "52:54:00:81:0" + client + ":0" + (pose.ordinal() + 1);
     }
 
+    @Order(1)
     @ParameterizedTest
     @EnumSource(ClientPose.class)
     void udhcpcPose(ClientPose pose) throws Exception {
@@ -119,6 +125,7 @@ class PxeClientsProxyModeIT {
         }
     }
 
+    @Order(1)
     @ParameterizedTest
     @EnumSource(ClientPose.class)
     void dhclientPose(ClientPose pose) throws Exception {
@@ -138,6 +145,7 @@ class PxeClientsProxyModeIT {
         }
     }
 
+    @Order(2)
     @Test
     void udhcpcTakesOurOfferWhenItComesFirstAndGetsNoLease() throws Exception {
         String ns = lab.host("u-slow", SLOW, null);
@@ -150,6 +158,7 @@ class PxeClientsProxyModeIT {
                 Duration.ofSeconds(2))).as(server.log()).isTrue();
     }
 
+    @Order(2)
     @Test
     void dhclientTakesOurOfferWhenItComesFirstAndKeepsAsking() throws Exception {
         String ns = lab.host("d-slow", SLOW, null);
