@@ -52,8 +52,8 @@ class PxeClientsProxyModeIT {
     /** dnsmasq answers this MAC two seconds late, so our proxy offer always arrives first. */
     static final String SLOW = "52:54:00:81:09:01";
     static final String WARM = "52:54:00:81:09:02";
-    /** dhclient: REQUEST every ~1 s, back to DISCOVER after 3 s without an ACK (default 10 s, REQUESTs ~6 s apart). */
-    static final String DHCLIENT_TIMERS = "initial-interval 1;\nbackoff-cutoff 1;\nreboot 3;\n";
+    /** dhclient: REQUEST every ~1 s, back to DISCOVER after 2 s without an ACK (default 10 s, REQUESTs ~6 s apart). */
+    static final String DHCLIENT_TIMERS = "initial-interval 1;\nbackoff-cutoff 1;\nreboot 2;\n";
     static NetLab lab;
     static ServerProcess server;
     static Path udhcpcScript;
