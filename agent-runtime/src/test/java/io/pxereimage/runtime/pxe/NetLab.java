@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Network namespaces for one test class: a switch namespace with a bridge, and hosts attached to it by veth pairs
- * (lab-notes.md topology). Names are {@code pxd-<tag>-<random>-<role>}, so two classes never collide; {@link
+ * (lab-notes.md topology). Names are {@code <prefix>-<tag>-<random>-<role>} (prefix {@code pxd} unless given), so
+ * two classes never collide; {@link
  * #close()} kills every process started here and deletes every namespace, also after failures.
  */
 final class NetLab implements AutoCloseable {
@@ -28,7 +29,11 @@ final class NetLab implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
 
     NetLab(String tag) throws IOException {
-        prefix = "pxd-" + tag + "-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+        this("pxd", tag);
+    }
+
+    NetLab(String namePrefix, String tag) throws IOException {
+        prefix = namePrefix + "-" + tag + "-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
         dir = Files.createTempDirectory(prefix);
         String sw = ns("sw");
         add(sw);

@@ -9,7 +9,10 @@ import java.util.Map;
 
 /** Runs busybox udhcpc with a script that prints each event and the variables udhcpc exports. */
 final class Udhcpc {
-    /** Prints {@code EVENT <name>} and {@code ENV k=v} lines; configures the address so renewals can unicast. */
+    /**
+     * Prints {@code EVENT <name>}, {@code ENV k=v} lines, then {@code END <name>} (wait for that before reading the
+     * variables); configures the address so renewals can unicast.
+     */
     static final String SCRIPT = """
             echo "EVENT $1"
             case "$1" in
@@ -20,6 +23,7 @@ final class Udhcpc {
                      tftp bootfile router dns; do
               eval "x=\\${$v+set}"; [ "$x" = set ] && eval "echo ENV $v=\\$$v"
             done
+            echo "END $1"
             true
             """;
 
