@@ -25,7 +25,9 @@ public record Lease(MacAddress mac, Inet4Address address, State state, Instant e
     }
 
     /** Seconds left at {@code now}, at least 0. */
+    /** Rounded up: a lease granted a moment ago still states its full time, not one second less. */
     public long secondsLeft(Instant now) {
-        return Math.max(0, expires.getEpochSecond() - now.getEpochSecond());
+        long millis = expires.toEpochMilli() - now.toEpochMilli();
+        return millis <= 0 ? 0 : (millis + 999) / 1000;
     }
 }
