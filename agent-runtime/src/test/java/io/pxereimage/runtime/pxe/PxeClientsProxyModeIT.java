@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import io.pxereimage.runtime.dhcp.DhcpMessage;
 import io.pxereimage.runtime.dhcp.DhcpOption;
-import io.pxereimage.runtime.dhcp.Ip4;
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.dhcp.IpxeOptions;
 import io.pxereimage.runtime.dhcp.MessageType;
 import io.pxereimage.runtime.dhcp.PxeVendorOptions;
