@@ -20,6 +20,11 @@ public final class IpxeScripts {
             return "#!ipxe\necho PXE Reimage: " + plan.name() + " boots from its local disk\nexit\n";
         }
         BootSpec spec = plan.spec();
+        if (spec == null) {
+            // A DEPLOY plan reaches here only when no deploy environment is configured.
+            return "#!ipxe\necho PXE Reimage: nothing to boot for " + plan.name() + ", retrying in 60 s\n"
+                    + "sleep 60\nreboot\n";
+        }
         StringBuilder s = new StringBuilder("#!ipxe\n");
         s.append("echo PXE Reimage: booting ").append(plan.name()).append('\n');
         List<String> names = new ArrayList<>();
