@@ -66,7 +66,10 @@ final class ApiRoute {
 
     private static void write(Exchange ex, ApiResponse r) {
         boolean mutation = !isRead(ex.method.name());
-        if (mutation || r.status() == 401 || r.status() == 403) {
+        // An agent posts events every second while it writes: successful agent calls other than register are
+        // routine, the event log already tells the story.
+        boolean routine = ex.path.startsWith(PREFIX + "/agent/jobs/") && r.status() < 300;
+        if (!routine && (mutation || r.status() == 401 || r.status() == 403)) {
             LOG.info("HTTP API {} {} -> {} (from {})", ex.method.name(), StaticFiles.printable(ex.path), r.status(),
                     Routes.remote(ex.ctx));
         } else {
