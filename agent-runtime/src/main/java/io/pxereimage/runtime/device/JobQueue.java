@@ -114,8 +114,26 @@ public final class JobQueue {
     /** Delivers the next job of {@code mac} to {@code waiter} now, or parks it for at most {@code wait}. */
     public void poll(MacAddress mac, Duration wait, Waiter waiter) {
         JobRecord next;
+        JobRecord restarted = null;
         synchronized (this) {
-            next = take(mac);
+            // An agent polls only when idle: a job still running for it was lost (agent restarted, answer lost)
+            // and is delivered again; a reboot or poweroff evidently happened.
+            next = running(mac);
+            if (next != null && (next.job() instanceof Job.Reboot || next.job() instanceof Job.PowerOff)) {
+                next.finish(JobRecord.State.SUCCEEDED, "the agent polled again after it", clock.instant());
+                restarted = next;
+                next = null;
+            } else if (next != null) {
+                LOG.info("job {} {} delivered again to {}: it polled while the job was running", next.id(),
+                        JobTypes.name(next.job()), next.machine());
+            }
+        }
+        if (restarted != null) {
+            JobRecord done = restarted;
+            listeners.forEach(l -> l.finished(done));
+        }
+        synchronized (this) {
+            next = next != null ? next : take(mac);
             if (next == null) {
                 ScheduledFuture<?>[] timeout = new ScheduledFuture<?>[1];
                 Parked p = new Parked(mac, waiter, timeout);
@@ -176,6 +194,15 @@ public final class JobQueue {
     /** Polls currently parked, for tests and metrics. */
     public synchronized int parkedPolls() {
         return parked.values().stream().mapToInt(List::size).sum();
+    }
+
+    private JobRecord running(MacAddress mac) {
+        for (JobRecord r : all.values()) {
+            if (r.mac().equals(mac) && r.state() == JobRecord.State.RUNNING) {
+                return r;
+            }
+        }
+        return null;
     }
 
     private JobRecord take(MacAddress mac) {

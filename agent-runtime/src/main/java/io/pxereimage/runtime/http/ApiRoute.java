@@ -21,8 +21,8 @@ import io.pxereimage.runtime.api.MachinesResource;
  * Routes {@code /api/v1/**} to the resources of {@code io.pxereimage.runtime.api}: {@code /agent/**} with the
  * agent's own tokens (boot token, session token), everything else after the admin token check.
  *
- * <p>Some answers come later (the agent's long-poll, image import on a worker): the connection stops reading until
- * the answer is written, so responses on a keep-alive connection stay in request order.
+ * <p>Some answers come later (the agent's long-poll, image import on a worker): the future is completed from
+ * another thread and the response written on the connection's event loop.
  *
  * <p>Logging: method, path and status only. Headers are never logged (the Authorization header carries a token)
  * and neither is the query string, in case a client puts a secret there.
@@ -57,11 +57,10 @@ final class ApiRoute {
             write(ex, answer.join());
             return;
         }
-        ex.ctx.channel().config().setAutoRead(false);
-        answer.whenComplete((r, failure) -> ex.ctx.executor().execute(() -> {
-            write(ex, failure != null ? ApiResponse.error(500, "internal error") : r);
-            ex.ctx.channel().config().setAutoRead(true);
-        }));
+        // Reading stays on while the answer is pending, so a poller that hangs up is seen (channel inactive) and
+        // its job stays queued. Clients here (agent, CLI, iPXE) do not pipeline requests.
+        answer.whenComplete((r, failure) -> ex.ctx.executor().execute(
+                () -> write(ex, failure != null ? ApiResponse.error(500, "internal error") : r)));
     }
 
     private static void write(Exchange ex, ApiResponse r) {

@@ -91,4 +91,21 @@ class JobQueueTest {
         assertThat(r.snapshot().droppedEvents()).isEqualTo(25);
         assertThat(r.snapshot().events().get(0).message()).isEqualTo("line 25");
     }
+
+    @Test
+    void aPollWhileAJobRunsGetsItAgainAndEndsAReboot() throws Exception {
+        JobRecord deploy = jobs.enqueue(MAC, "m1", id -> new Job.Run(id, List.of("true")));
+        jobs.poll(MAC, Duration.ofSeconds(1), j -> true); // delivered, then the agent restarts
+        CompletableFuture<JobRecord> again = new CompletableFuture<>();
+        jobs.poll(MAC, Duration.ofSeconds(5), again::complete);
+        assertThat(again.get(1, TimeUnit.SECONDS)).isSameAs(deploy);
+        assertThat(jobs.finish(MAC, deploy.id(), JobResult.succeeded("ok"))).isEmpty();
+
+        JobRecord reboot = jobs.enqueue(MAC, "m1", Job.Reboot::new);
+        jobs.poll(MAC, Duration.ofSeconds(1), j -> true);
+        CompletableFuture<JobRecord> after = new CompletableFuture<>();
+        jobs.poll(MAC, Duration.ofMillis(100), after::complete);
+        assertThat(after.get(2, TimeUnit.SECONDS)).isNull();
+        assertThat(reboot.snapshot().state()).isEqualTo(JobRecord.State.SUCCEEDED);
+    }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,8 +20,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.device.Events;
-import io.pxereimage.runtime.dhcp.MutableClock;
-import io.pxereimage.runtime.net.MacAddress;
 import io.pxereimage.runtime.testing.DeployRig;
 import io.pxereimage.runtime.testing.FakeAgent;
 
@@ -142,39 +138,6 @@ class DeployHttpTest {
     }
 
     @Test
-    void tokenRules() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-23T13:00:00Z"));
-        rig = new DeployRig(tmp, clock, List.of());
-        rig.registry.put(rig.registry.get(DeployRig.MAC).orElseThrow().withAction(MachinePlan.Action.DEPLOY));
-        FakeAgent agent = agent();
-        try (LogCapture log = new LogCapture()) {
-            String token = agent.bootToken();
-            assertThat(agent.register("f".repeat(64)).statusCode()).isEqualTo(401);
-            HttpResponse<String> other = agent.register("52:54:00:99:99:99", token);
-            assertThat(other.statusCode()).isEqualTo(403);
-            assertThat(other.body()).isEqualTo("{\"error\":\"token bound to another MAC\"}");
-            assertThat(agent.register(token).statusCode()).isEqualTo(200);
-            HttpResponse<String> reused = agent.register(token);
-            assertThat(reused.statusCode()).isEqualTo(401);
-            assertThat(reused.body()).contains("token already used");
-
-            String late = agent.bootToken();
-            clock.advance(Duration.ofMinutes(16));
-            HttpResponse<String> expired = agent.register(late);
-            assertThat(expired.statusCode()).isEqualTo(401);
-            assertThat(expired.body()).contains("token expired");
-            String logged = log.awaitContaining("refused: token expired");
-            assertThat(logged).doesNotContain(token).doesNotContain(late)
-                    .contains("boot token " + io.pxereimage.runtime.device.Secrets.fingerprint(late));
-        }
-        // The admin token is no agent credential, and a session token no admin credential.
-        assertThat(rig.send("GET", "/api/v1/agent/jobs/next?wait=0", null, "Authorization",
-                "Bearer " + DeployRig.ADMIN).statusCode()).isEqualTo(401);
-        assertThat(rig.send("GET", "/api/v1/jobs", null, "Authorization", "Bearer " + agent.sessionToken)
-                .statusCode()).isEqualTo(401);
-    }
-
-    @Test
     void sessionsAndPlansSurviveARestart() throws Exception {
         rig = new DeployRig(tmp, Clock.systemUTC(), List.of());
         rig.addImage("demo", image());
@@ -186,7 +149,10 @@ class DeployHttpTest {
         rig.restart();
         assertThat(rig.plan()).isEqualTo(MachinePlan.Action.DEPLOY); // the config file said boot
         assertThat(rig.deploy.images().get("demo")).isPresent();
-        CompletableFuture<HttpResponse<String>> poll = agent.nextAsync(10);
+        // The agent's connections died with the old runtime; like the real agent it polls again on a new one.
+        FakeAgent again = agent();
+        again.sessionToken = agent.sessionToken;
+        CompletableFuture<HttpResponse<String>> poll = again.nextAsync(10);
         Thread.sleep(200);
         assertThat(rig.admin("POST", "/api/v1/machines/m1/jobs", "{\"type\":\"poweroff\"}").statusCode())
                 .isEqualTo(202);
@@ -267,47 +233,5 @@ class DeployHttpTest {
         assertThat(images.get(0).path("name").asText()).isEqualTo("demo");
         assertThat(rig.admin("POST", "/api/v1/images", "{\"name\":\"bad\",\"source\":\"/nonexistent\"}").statusCode())
                 .isEqualTo(400);
-    }
-
-    @Test
-    void imagesAreServedWithRanges() throws Exception {
-        rig = new DeployRig(tmp, Clock.systemUTC(), List.of());
-        byte[] img = image();
-        String sha = rig.addImage("demo", img);
-        HttpResponse<byte[]> part = rig.client.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(rig.base + "/images/" + sha)).header("Range", "bytes=1000-1999").build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(part.statusCode()).isEqualTo(206);
-        assertThat(part.headers().firstValue("content-range")).hasValue("bytes 1000-1999/" + img.length);
-        assertThat(part.body()).isEqualTo(Arrays.copyOfRange(img, 1000, 2000));
-        HttpResponse<byte[]> whole = rig.client.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(rig.base + "/images/" + sha)).build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(whole.statusCode()).isEqualTo(200);
-        assertThat(whole.body()).isEqualTo(img);
-        assertThat(rig.send("GET", "/images/" + sha, null, "Range", "bytes=" + img.length + "-").statusCode())
-                .isEqualTo(416);
-        HttpResponse<String> head = rig.send("HEAD", "/images/" + sha, null);
-        assertThat(head.headers().firstValueAsLong("content-length")).hasValue(img.length);
-        assertThat(rig.send("GET", "/images/" + "0".repeat(64), null).statusCode()).isEqualTo(404);
-        assertThat(rig.send("GET", "/images/../data/images.json", null).statusCode()).isIn(400, 404);
-    }
-
-    @Test
-    void unknownAgentJobsAndMalformedBodies() throws Exception {
-        rig = new DeployRig(tmp, Clock.systemUTC(), List.of());
-        rig.registry.put(rig.registry.get(DeployRig.MAC).orElseThrow().withAction(MachinePlan.Action.DEPLOY));
-        FakeAgent agent = agent();
-        assertThat(rig.send("POST", "/api/v1/agent/register", "not json").statusCode()).isEqualTo(400);
-        assertThat(rig.send("POST", "/api/v1/agent/register", "{\"mac\":\"zz\",\"token\":\"x\"}").statusCode())
-                .isEqualTo(400);
-        agent.register(agent.bootToken());
-        assertThat(agent.result("j-unknown", "succeeded", "").statusCode()).isEqualTo(404);
-        assertThat(agent.progress("j-unknown", 1, 2).statusCode()).isEqualTo(404);
-        String other = rig.deploy.jobs().enqueue(MacAddress.parse("52:54:00:00:00:99"), "m9",
-                io.pxereimage.protocol.Job.Reboot::new).id();
-        assertThat(agent.result(other, "succeeded", "").statusCode()).isEqualTo(404);
-        assertThat(rig.send("GET", "/api/v1/agent/jobs/next?wait=x", null, "Authorization",
-                "Bearer " + agent.sessionToken).statusCode()).isEqualTo(400);
-        assertThat(rig.send("GET", "/api/v1/agent/register", null).statusCode()).isEqualTo(405);
     }
 }
