@@ -44,7 +44,7 @@ public final class DeployServices implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pxe-jobs-timer"));
         this.worker = Executors.newFixedThreadPool(2, r -> daemon(r, "pxe-image-worker"));
         this.events = new Events(dataDir.resolve("events.jsonl"), clock);
-        this.tokens = new BootTokens(clock, BootTokens.DEFAULT_TTL);
+        this.tokens = new BootTokens(dataDir.resolve("boot-tokens.json"), clock, BootTokens.DEFAULT_TTL);
         this.sessions = new AgentSessions(dataDir.resolve("sessions.json"), clock);
         this.jobs = new JobQueue(clock, timer);
         this.images = new ImageCatalog(dataDir);

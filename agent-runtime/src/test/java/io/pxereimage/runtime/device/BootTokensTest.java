@@ -54,4 +54,19 @@ class BootTokensTest {
         assertThat(tokens.redeem(A, first)).isEqualTo(Outcome.UNKNOWN);
         assertThat(tokens.redeem(A, second)).isEqualTo(Outcome.OK);
     }
+
+    @Test
+    void digestsSurviveARestartButTokensAreNotStored(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("boot-tokens.json");
+        BootTokens before = new BootTokens(file, clock, BootTokens.DEFAULT_TTL);
+        String used = before.mint(B);
+        assertThat(before.redeem(B, used)).isEqualTo(Outcome.OK);
+        String t = before.mint(A);
+        assertThat(java.nio.file.Files.readString(file)).doesNotContain(t).doesNotContain(used)
+                .contains(Secrets.sha256Hex(t));
+        BootTokens after = new BootTokens(file, clock, BootTokens.DEFAULT_TTL);
+        assertThat(after.redeem(B, used)).isEqualTo(Outcome.USED);
+        assertThat(after.redeem(A, t)).isEqualTo(Outcome.OK);
+    }
 }
