@@ -80,7 +80,7 @@ public final class PxeRuntime implements AutoCloseable {
         // Deploy state (sessions, runtime plan changes, events, images) lives in the data dir; stored plan changes
         // are applied on top of the config file's machines here, before anything is served.
         DeployServices deploy = new DeployServices(Path.of(c.dataDir()), Clock.systemUTC(), machines,
-                c.deploy() == null ? null : c.deploy().toSpec(), c.agent().toSettings());
+                c.deploy() == null ? null : c.deploy().toSpec(), c.agent().toSettings(), meters);
         HttpServer http = new HttpServer(httpConfig, machines, meters, deploy);
         TftpServer tftp = c.tftp().port() == 0 ? null : new TftpServer(TftpConfig.builder(tftpRoot)
                 .port(c.tftp().port()).maxBlockSize(c.tftp().maxBlockSize()).maxWindowSize(c.tftp().maxWindowSize())

@@ -56,6 +56,7 @@ public final class AgentResource {
             return ApiResponse.error(400, "mac: not a MAC address");
         }
         BootTokens.Outcome outcome = deploy.tokens().redeem(mac, req.token());
+        deploy.metrics().registration(outcome);
         if (outcome != BootTokens.Outcome.OK) {
             LOG.info("agent register {} refused: {} (boot token {})", mac, outcome.reason(),
                     Secrets.fingerprint(req.token()));

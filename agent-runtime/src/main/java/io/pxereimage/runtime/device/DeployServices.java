@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.image.ImageCatalog;
@@ -30,14 +31,16 @@ public final class DeployServices implements AutoCloseable {
     private final DeployBoot deployBoot;
     private final ScheduledExecutorService timer;
     private final ExecutorService worker;
+    private final DeployMetrics metrics;
 
     /**
      * @param dataDir where state lives (created on first write)
      * @param registry the runtime's plans; changes made at runtime are persisted from now on
      * @param environment the deploy kernel/initrds/cmdline, or {@code null} when not configured
+     * @param meters where {@link DeployMetrics} register
      */
     public DeployServices(Path dataDir, Clock clock, MachineRegistry registry, BootSpec environment,
-            AgentSettings settings) {
+            AgentSettings settings, MeterRegistry meters) {
         this.clock = clock;
         this.settings = settings;
         this.registry = registry;
@@ -52,6 +55,7 @@ public final class DeployServices implements AutoCloseable {
         new PlanStore(dataDir.resolve("plans.json")).attach(registry);
         this.flow = new DeployFlow(registry, jobs, events);
         this.deployBoot = new DeployBoot(environment, tokens, events);
+        this.metrics = new DeployMetrics(meters, sessions, jobs);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -98,6 +102,10 @@ public final class DeployServices implements AutoCloseable {
 
     public DeployFlow flow() {
         return flow;
+    }
+
+    public DeployMetrics metrics() {
+        return metrics;
     }
 
     public DeployBoot deployBoot() {

@@ -62,6 +62,10 @@ class AgentEndpointsHttpTest {
             assertThat(logged).doesNotContain(token).doesNotContain(late)
                     .contains("boot token " + io.pxereimage.runtime.device.Secrets.fingerprint(late));
         }
+        assertThat(rig.meters.get("pxe_agent_registrations_total").tag("outcome", "used").counter().count())
+                .isEqualTo(1.0);
+        assertThat(rig.meters.get("pxe_agent_registrations_total").tag("outcome", "ok").counter().count())
+                .isEqualTo(1.0);
         // The admin token is no agent credential, and a session token no admin credential.
         assertThat(rig.send("GET", "/api/v1/agent/jobs/next?wait=0", null, "Authorization",
                 "Bearer " + DeployRig.ADMIN).statusCode()).isEqualTo(401);

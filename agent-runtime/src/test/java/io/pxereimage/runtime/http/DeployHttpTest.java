@@ -179,6 +179,7 @@ class DeployHttpTest {
             Thread.sleep(10);
         }
         assertThat(rig.deploy.jobs().parkedPolls()).isEqualTo(50);
+        assertThat(rig.meters.get("pxe_jobs_parked_polls").gauge().value()).isEqualTo(50.0);
         long h0 = System.nanoTime();
         assertThat(rig.send("GET", "/healthz", null).statusCode()).isEqualTo(200);
         assertThat(rig.admin("GET", "/api/v1/machines", null).statusCode()).isEqualTo(200);

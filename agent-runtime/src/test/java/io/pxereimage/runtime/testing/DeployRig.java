@@ -37,6 +37,7 @@ public final class DeployRig implements AutoCloseable {
     public final List<String> allowedCommands;
     public final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+    public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     public MachineRegistry registry;
     public DeployServices deploy;
     public HttpServer server;
@@ -59,10 +60,10 @@ public final class DeployRig implements AutoCloseable {
     private void start() throws Exception {
         registry = new MachineRegistry(configPlans(), null);
         deploy = new DeployServices(dir.resolve("data"), clock, registry, DEPLOY_ENV,
-                new AgentSettings(25, allowedCommands));
+                new AgentSettings(25, allowedCommands), meters);
         HttpConfig config = HttpConfig.defaults().withBind(InetAddress.getLoopbackAddress(), port)
                 .withFilesRoot(dir.resolve("files")).withLoaderDir(dir.resolve("files")).withApiToken(ADMIN);
-        server = new HttpServer(config, registry, new SimpleMeterRegistry(), deploy);
+        server = new HttpServer(config, registry, meters, deploy);
         port = server.start();
         base = "http://127.0.0.1:" + port;
     }
