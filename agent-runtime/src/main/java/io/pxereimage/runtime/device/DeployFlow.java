@@ -2,12 +2,15 @@ package io.pxereimage.runtime.device;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.pxereimage.protocol.AgentEvent;
 import io.pxereimage.protocol.Job;
 import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.image.ImageEntry;
+import io.pxereimage.runtime.net.MacAddress;
 
 /**
  * The reimage flow on the runtime side: plan DEPLOY + a queued {@code deploy-image} job; then, on the agent's
@@ -21,6 +24,8 @@ public final class DeployFlow implements JobQueue.Listener {
     private final MachineRegistry registry;
     private final JobQueue jobs;
     private final Events events;
+    /** The newest deploy job per machine: only its result may flip the plan. */
+    private final Map<MacAddress, String> latest = new ConcurrentHashMap<>();
 
     public DeployFlow(MachineRegistry registry, JobQueue jobs, Events events) {
         this.registry = registry;
@@ -39,7 +44,10 @@ public final class DeployFlow implements JobQueue.Listener {
         registry.put(plan.withAction(MachinePlan.Action.DEPLOY));
         Job.ImageRef ref = new Job.ImageRef(image.name(), IMAGE_PATH + image.sha256(), image.sha256(),
                 image.sizeBytes(), image.compression(), image.blockMap());
-        JobRecord r = jobs.enqueue(plan.mac(), plan.name(), id -> new Job.DeployImage(id, ref, target, firstBoot));
+        JobRecord r = jobs.enqueue(plan.mac(), plan.name(), id -> {
+            latest.put(plan.mac(), id);
+            return new Job.DeployImage(id, ref, target, firstBoot);
+        });
         events.add(plan.name(), "planned", "reimage with " + image.name() + " (" + image.sha256().substring(0, 12)
                 + "...) on " + describe(target) + ": plan is deploy, job " + r.id() + " queued");
         return r;
@@ -83,6 +91,12 @@ public final class DeployFlow implements JobQueue.Listener {
                 events.add(job.machine(), ok ? "job" : "job-failed", s.type() + " " + job.id() + " "
                         + s.state().name().toLowerCase(Locale.ROOT) + (s.message() == null ? "" : ": " + s.message()));
             }
+            return;
+        }
+        if (!job.id().equals(latest.get(job.mac()))) {
+            // A newer reimage was asked while this one ran: its job decides the plan, this one only reports.
+            events.add(job.machine(), "superseded", "job " + job.id() + " " + s.state().name().toLowerCase(Locale.ROOT)
+                    + ", but a newer reimage is queued; plan stays deploy");
             return;
         }
         if (!ok) {
