@@ -26,7 +26,8 @@ public final class IpxeScripts {
                     + "sleep 60\nreboot\n";
         }
         StringBuilder s = new StringBuilder("#!ipxe\n");
-        s.append("echo PXE Reimage: booting ").append(plan.name()).append('\n');
+        s.append("echo PXE Reimage: ").append(plan.action() == MachinePlan.Action.DEPLOY
+                ? "booting the deploy environment for " : "booting ").append(plan.name()).append('\n');
         List<String> names = new ArrayList<>();
         List<String> initrdLines = new ArrayList<>();
         for (int i = 0; i < spec.initrds().size(); i++) {
