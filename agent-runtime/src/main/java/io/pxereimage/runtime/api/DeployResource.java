@@ -70,6 +70,10 @@ public final class DeployResource {
         if (image.isEmpty()) {
             return ApiResponse.error(404, "image: no image " + AgentResource.printable(req.image()));
         }
+        if (deploy.images().fileFor(image.get().sha256()).isEmpty()) {
+            return ApiResponse.error(409, "image: the file of " + image.get().name() + " is missing ("
+                    + image.get().source() + "); add the image again");
+        }
         Job.Target target;
         try {
             target = target(req.disk());

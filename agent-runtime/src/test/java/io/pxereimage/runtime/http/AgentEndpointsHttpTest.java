@@ -48,6 +48,8 @@ class AgentEndpointsHttpTest {
             HttpResponse<String> other = agent.register("52:54:00:99:99:99", token);
             assertThat(other.statusCode()).isEqualTo(403);
             assertThat(other.body()).isEqualTo("{\"error\":\"token bound to another MAC\"}");
+            // A HEAD of the script (a probe) mints nothing, so it does not revoke the live token.
+            assertThat(rig.send("HEAD", "/boot/52:54:00:12:34:56.ipxe", null).statusCode()).isEqualTo(200);
             assertThat(agent.register(token).statusCode()).isEqualTo(200);
             HttpResponse<String> reused = agent.register(token);
             assertThat(reused.statusCode()).isEqualTo(401);

@@ -210,6 +210,10 @@ class DeployHttpTest {
                 .statusCode()).isEqualTo(400);
         assertThat(rig.send("POST", "/api/v1/machines/m1/reimage", "{\"image\":\"demo\"}").statusCode())
                 .isEqualTo(401);
+        java.nio.file.Files.move(tmp.resolve("demo.img"), tmp.resolve("moved.img"));
+        assertThat(rig.admin("POST", "/api/v1/machines/m1/reimage", "{\"image\":\"demo\"}").body())
+                .contains("image: the file of demo is missing");
+        java.nio.file.Files.move(tmp.resolve("moved.img"), tmp.resolve("demo.img"));
         HttpResponse<String> refused = rig.admin("POST", "/api/v1/machines/52:54:00:12:34:56/jobs",
                 "{\"type\":\"run\",\"command\":[\"rm\",\"-rf\",\"/\"]}");
         assertThat(refused.statusCode()).isEqualTo(403);
