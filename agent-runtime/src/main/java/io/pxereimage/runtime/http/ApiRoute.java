@@ -50,9 +50,15 @@ final class ApiRoute {
 
     void serve(Exchange ex, String uri, String host, String authorization, byte[] body) {
         String baseUrl = BootScripts.baseUrl(host, ex.ctx.channel().localAddress());
+        Map<String, List<String>> query;
+        try {
+            query = new QueryStringDecoder(uri).parameters();
+        } catch (IllegalArgumentException e) {
+            write(ex, ApiResponse.error(400, "query: malformed"));
+            return;
+        }
         CompletableFuture<ApiResponse> answer = dispatch(ex.method.name(), ex.path.substring(PREFIX.length()),
-                new QueryStringDecoder(uri).parameters(), authorization, body, baseUrl,
-                () -> ex.ctx.channel().isActive());
+                query, authorization, body, baseUrl, () -> ex.ctx.channel().isActive());
         if (answer.isDone()) {
             write(ex, answer.join());
             return;

@@ -92,5 +92,9 @@ class AgentEndpointsHttpTest {
         assertThat(rig.send("GET", "/api/v1/agent/jobs/next?wait=x", null, "Authorization",
                 "Bearer " + agent.sessionToken).statusCode()).isEqualTo(400);
         assertThat(rig.send("GET", "/api/v1/agent/register", null).statusCode()).isEqualTo(405);
+        int port = java.net.URI.create(rig.base).getPort();
+        assertThat(RawHttp.exchange(port, "GET /api/v1/events?machine=%zz HTTP/1.1\r\nHost: x\r\nConnection: close"
+                + "\r\nAuthorization: Bearer " + DeployRig.ADMIN + "\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(rig.send("GET", "/healthz", null).statusCode()).isEqualTo(200);
     }
 }
