@@ -5,6 +5,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,7 @@ import io.pxereimage.runtime.config.ConfigException;
 import io.pxereimage.runtime.config.DhcpSection;
 import io.pxereimage.runtime.config.MachineEntry;
 import io.pxereimage.runtime.config.RuntimeConfig;
+import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.http.HttpConfig;
 import io.pxereimage.runtime.http.HttpServer;
 import io.pxereimage.runtime.net.InterfaceAddress4;
@@ -47,11 +49,13 @@ public final class PxeRuntime implements AutoCloseable {
     private final HttpServer http;
     private final TftpServer tftp;
     private final PxeServer dhcp;
+    private final DeployServices deploy;
     private final String summary;
 
     private PxeRuntime(MachineRegistry machines, PrometheusMeterRegistry meters, HttpServer http, TftpServer tftp,
-            PxeServer dhcp, String summary) {
+            PxeServer dhcp, DeployServices deploy, String summary) {
         this.machines = machines;
+        this.deploy = deploy;
         this.meters = meters;
         this.http = http;
         this.tftp = tftp;
@@ -74,7 +78,11 @@ public final class PxeRuntime implements AutoCloseable {
         Path loaderDir = c.http().loaderDir() != null ? Path.of(c.http().loaderDir()) : tftpRoot;
         HttpConfig httpConfig = HttpConfig.defaults().withBind(anyAddress(), c.http().port())
                 .withFilesRoot(Path.of(c.http().filesRoot())).withLoaderDir(loaderDir).withApiToken(token);
-        HttpServer http = new HttpServer(httpConfig, machines, meters);
+        // Deploy state (sessions, runtime plan changes, events, images) lives in the data dir; stored plan changes
+        // are applied on top of the config file's machines here, before anything is served.
+        DeployServices deploy = new DeployServices(Path.of(c.dataDir()), Clock.systemUTC(), machines,
+                c.deploy() == null ? null : c.deploy().toSpec(), c.agent().toSettings(), meters);
+        HttpServer http = new HttpServer(httpConfig, machines, meters, deploy);
         TftpServer tftp = c.tftp().port() == 0 ? null : new TftpServer(TftpConfig.builder(tftpRoot)
                 .port(c.tftp().port()).maxBlockSize(c.tftp().maxBlockSize()).maxWindowSize(c.tftp().maxWindowSize())
                 .maxTransfers(c.tftp().maxTransfers()).build(), meters);
@@ -91,8 +99,10 @@ public final class PxeRuntime implements AutoCloseable {
             dhcp = new PxeServer(pc, planner, machines, meters);
         }
         String summary = "address " + address.getHostAddress() + ", dhcp " + d.mode() + ", " + plans.size()
-                + " machines" + (fallback != null ? ", ANSWERING UNKNOWN CLIENTS" : "");
-        return new PxeRuntime(machines, meters, http, tftp, dhcp, summary);
+                + " machines, " + deploy.images().list().size() + " images"
+                + (c.deploy() == null ? ", no deploy environment" : "")
+                + (fallback != null ? ", ANSWERING UNKNOWN CLIENTS" : "");
+        return new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, summary);
     }
 
     /** A runtime that boots one kernel: {@code pxe-runtime boot}. */
@@ -123,7 +133,7 @@ public final class PxeRuntime implements AutoCloseable {
         String who = plans.isEmpty() ? "EVERY PXE CLIENT on " + q.interfaceName() : q.macs().toString();
         String summary = "boot " + q.kernel() + " for " + who + ", dhcp " + q.mode().name().toLowerCase()
                 + " on " + nic.address().getHostAddress() + "/" + nic.prefixLength();
-        return new PxeRuntime(machines, meters, http, tftp, dhcp, summary);
+        return new PxeRuntime(machines, meters, http, tftp, dhcp, null, summary);
     }
 
     private static PxeConfig pxeConfig(DhcpSection.Mode mode, Inet4Address address, InterfaceAddress4 nic,
@@ -177,6 +187,16 @@ public final class PxeRuntime implements AutoCloseable {
         return meters;
     }
 
+    /** The deploy side (agents, jobs, images, events); {@code null} for {@code pxe-runtime boot}. */
+    public DeployServices deploy() {
+        return deploy;
+    }
+
+    /** The HTTP port once started. */
+    public int httpPort() {
+        return http.port();
+    }
+
     @Override
     public synchronized void close() {
         if (dhcp != null) {
@@ -186,6 +206,9 @@ public final class PxeRuntime implements AutoCloseable {
             tftp.close();
         }
         http.close();
+        if (deploy != null) {
+            deploy.close();
+        }
     }
 
     /** The served copy of the loader directory (see {@link LoaderDirectory} for why it is a copy). */

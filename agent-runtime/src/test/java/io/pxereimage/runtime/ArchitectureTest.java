@@ -32,6 +32,13 @@ class ArchitectureTest {
         "boot, io.pxereimage.runtime.pxe",
         "boot, io.pxereimage.runtime.http",
         "net, io.pxereimage.runtime.boot",
+        "device, io.netty",
+        "device, io.pxereimage.runtime.http",
+        "device, io.pxereimage.runtime.api",
+        "image, io.netty",
+        "image, io.pxereimage.runtime.http",
+        "image, io.pxereimage.runtime.api",
+        "api, io.netty",
     })
     void packageDoesNotImport(String pkg, String forbidden) throws IOException {
         Path dir = SRC.resolve(pkg.replace('.', '/'));

@@ -4,7 +4,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+
+import io.pxereimage.runtime.device.Json;
 
 /**
  * What an API call answers, independent of the transport: a status, a JSON-serialisable body (or none) and extra
@@ -12,7 +13,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  */
 public record ApiResponse(int status, Object body, Map<String, String> headers) {
 
-    static final ObjectMapper MAPPER = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    /** Shared with the agent side and the state files: instants as ISO-8601 strings. */
+    static final ObjectMapper MAPPER = Json.newMapper();
 
     /** The error body every failed call carries: {@code {"error": "field: reason"}}. */
     public record Error(String error) {

@@ -133,7 +133,8 @@ public final class MachinesResource {
             switch (actionText.toLowerCase(Locale.ROOT)) {
                 case "boot" -> action = MachinePlan.Action.BOOT;
                 case "local" -> action = MachinePlan.Action.LOCAL;
-                default -> throw new Invalid("action: must be \"boot\" or \"local\"");
+                case "deploy" -> action = MachinePlan.Action.DEPLOY;
+                default -> throw new Invalid("action: must be \"boot\", \"local\" or \"deploy\"");
             }
         }
         String kernel = location(root.get("kernel"), "kernel");

@@ -20,8 +20,14 @@ public final class IpxeScripts {
             return "#!ipxe\necho PXE Reimage: " + plan.name() + " boots from its local disk\nexit\n";
         }
         BootSpec spec = plan.spec();
+        if (spec == null) {
+            // A DEPLOY plan reaches here only when no deploy environment is configured.
+            return "#!ipxe\necho PXE Reimage: nothing to boot for " + plan.name() + ", retrying in 60 s\n"
+                    + "sleep 60\nreboot\n";
+        }
         StringBuilder s = new StringBuilder("#!ipxe\n");
-        s.append("echo PXE Reimage: booting ").append(plan.name()).append('\n');
+        s.append("echo PXE Reimage: ").append(plan.action() == MachinePlan.Action.DEPLOY
+                ? "booting the deploy environment for " : "booting ").append(plan.name()).append('\n');
         List<String> names = new ArrayList<>();
         List<String> initrdLines = new ArrayList<>();
         for (int i = 0; i < spec.initrds().size(); i++) {

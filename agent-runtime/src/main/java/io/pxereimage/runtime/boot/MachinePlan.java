@@ -9,8 +9,9 @@ import io.pxereimage.runtime.net.MacAddress;
  *
  * @param mac the machine's boot NIC
  * @param name a human name (defaults to the MAC)
- * @param action {@link Action#BOOT} to network-boot {@code spec}, {@link Action#LOCAL} to let it boot from disk
- * @param spec what to boot; required for {@link Action#BOOT}
+ * @param action {@link Action#BOOT} to network-boot {@code spec}, {@link Action#LOCAL} to let it boot from disk,
+ *               {@link Action#DEPLOY} to boot the deploy environment (its agent writes an image)
+ * @param spec what to boot; required for {@link Action#BOOT}, kept but unused for the others
  */
 public record MachinePlan(MacAddress mac, String name, Action action, BootSpec spec) {
 
@@ -18,7 +19,12 @@ public record MachinePlan(MacAddress mac, String name, Action action, BootSpec s
         /** Network-boot {@link MachinePlan#spec()}. */
         BOOT,
         /** Boot from the local disk: the runtime stays silent to firmware and tells iPXE to exit. */
-        LOCAL
+        LOCAL,
+        /**
+         * Network-boot the deploy environment (config {@code deploy:}) with a one-time token on its command line;
+         * answered like {@link #BOOT} by the planner. After a successful deploy the plan becomes {@link #LOCAL}.
+         */
+        DEPLOY
     }
 
     public MachinePlan {
@@ -28,6 +34,10 @@ public record MachinePlan(MacAddress mac, String name, Action action, BootSpec s
         if (action == Action.BOOT && spec == null) {
             throw new IllegalArgumentException("machine " + name + ": action boot needs a kernel");
         }
+    }
+
+    public MachinePlan withAction(Action newAction) {
+        return new MachinePlan(mac, name, newAction, spec);
     }
 
     public static MachinePlan boot(MacAddress mac, String name, BootSpec spec) {

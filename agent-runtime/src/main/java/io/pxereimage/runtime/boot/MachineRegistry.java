@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.BiConsumer;
 
 import io.pxereimage.runtime.net.MacAddress;
 
@@ -20,12 +21,13 @@ import io.pxereimage.runtime.net.MacAddress;
 public final class MachineRegistry {
     private final ConcurrentMap<MacAddress, MachinePlan> plans = new ConcurrentHashMap<>();
     private volatile BootSpec defaultSpec;
+    private volatile BiConsumer<MacAddress, MachinePlan> listener = (mac, plan) -> { };
 
     public MachineRegistry() {
     }
 
     public MachineRegistry(Collection<MachinePlan> initial, BootSpec defaultSpec) {
-        initial.forEach(this::put);
+        initial.forEach(p -> plans.put(p.mac(), p));
         this.defaultSpec = defaultSpec;
     }
 
@@ -52,11 +54,37 @@ public final class MachineRegistry {
 
     /** Adds or replaces a plan; returns the previous one. */
     public Optional<MachinePlan> put(MachinePlan plan) {
-        return Optional.ofNullable(plans.put(plan.mac(), plan));
+        Optional<MachinePlan> previous = Optional.ofNullable(plans.put(plan.mac(), plan));
+        listener.accept(plan.mac(), plan);
+        return previous;
     }
 
     public Optional<MachinePlan> remove(MacAddress mac) {
-        return Optional.ofNullable(plans.remove(mac));
+        Optional<MachinePlan> previous = Optional.ofNullable(plans.remove(mac));
+        previous.ifPresent(p -> listener.accept(mac, null));
+        return previous;
+    }
+
+    /** A plan by its name (first match in MAC order), else by MAC. */
+    public Optional<MachinePlan> find(String nameOrMac) {
+        for (MachinePlan p : list()) {
+            if (p.name().equals(nameOrMac)) {
+                return Optional.of(p);
+            }
+        }
+        try {
+            return get(MacAddress.parse(nameOrMac));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Told after every {@link #put} and {@link #remove} (plan {@code null} when removed), on the caller's thread:
+     * the hook that persists plans changed at runtime. Plans given to the constructor are not reported.
+     */
+    public void onChange(BiConsumer<MacAddress, MachinePlan> l) {
+        this.listener = l == null ? (mac, plan) -> { } : l;
     }
 
     /** Whether unknown MACs are answered. Off unless configured: a PXE server must not take over other machines. */

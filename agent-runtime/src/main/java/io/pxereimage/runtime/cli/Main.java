@@ -1,5 +1,7 @@
 package io.pxereimage.runtime.cli;
 
+import java.io.PrintWriter;
+
 import picocli.CommandLine;
 
 import io.pxereimage.runtime.net.MacAddress;
@@ -11,7 +13,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pxe-runtime", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Network-boots and images bare-metal machines: proxyDHCP or DHCP, TFTP, HTTP boot, iPXE.",
-        subcommands = {ServeCommand.class, BootCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, BootCommand.class, ImageCommand.class, ListCommands.Machines.class,
+            ListCommands.Jobs.class, ReimageCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -20,9 +23,17 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** Like {@link #run(String...)}, writing to the given streams (tests capture the CLI's output this way). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine().setOut(out).setErr(err).execute(args);
+    }
+
+    private static CommandLine commandLine() {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
-                .registerConverter(MacAddress.class, MacAddress::parse)
-                .execute(args);
+                .registerConverter(MacAddress.class, MacAddress::parse);
     }
 
     @Override

@@ -75,7 +75,13 @@ public final class ConfigLoader {
         } else {
             reason = e.getOriginalMessage();
         }
-        JsonLocation at = YamlLocations.of(yaml).find(field);
+        YamlLocations index = YamlLocations.of(yaml);
+        JsonLocation at = index.find(field);
+        // A missing required field has no location of its own: point at its section instead.
+        for (String p = field; at == null && p.lastIndexOf('.') > 0; ) {
+            p = p.substring(0, p.lastIndexOf('.'));
+            at = index.find(p);
+        }
         return source + where(at != null ? at : e.getLocation()) + ": " + (field.isEmpty() ? "" : field + ": ")
                 + reason;
     }

@@ -12,7 +12,7 @@ import io.pxereimage.runtime.net.MacAddress;
  *
  * @param mac its boot NIC
  * @param name a human name
- * @param action {@code boot} (default) or {@code local}
+ * @param action {@code boot} (default), {@code local} or {@code deploy}
  * @param kernel required for {@code boot}: a path under the files root or an http(s) URL
  * @param initrds the same forms as {@code kernel}
  * @param cmdline the kernel command line
@@ -24,8 +24,8 @@ public record MachineEntry(MacAddress mac, String name, String action, String ke
             throw new IllegalArgumentException("mac: required");
         }
         action = action == null ? "boot" : action.toLowerCase(Locale.ROOT);
-        if (!action.equals("boot") && !action.equals("local")) {
-            throw new IllegalArgumentException("action: must be boot or local, not '" + action + "'");
+        if (!action.equals("boot") && !action.equals("local") && !action.equals("deploy")) {
+            throw new IllegalArgumentException("action: must be boot, local or deploy, not '" + action + "'");
         }
         if (action.equals("boot") && (kernel == null || kernel.isBlank())) {
             throw new IllegalArgumentException("kernel: required when action is boot");

@@ -11,7 +11,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param address the IPv4 address this runtime advertises to clients (DHCP server id, next-server, URL host);
  *                derived from {@code interface} when omitted
  * @param interfaceName the boot network interface; gives the address and, in dhcp mode, the default range
- * @param dataDir where leases and other state live
+ * @param dataDir where leases and other state live (also agent sessions, plans changed at runtime, events, the
+ *                image catalog {@code images.json} and the image cache)
+ * @param deploy the deploy environment that machines with plan {@code deploy} boot; none by default
+ * @param agent settings for deploy agents
  */
 public record RuntimeConfig(
         String address,
@@ -21,6 +24,8 @@ public record RuntimeConfig(
         TftpSection tftp,
         HttpSection http,
         BootSection boot,
+        DeploySection deploy,
+        AgentSection agent,
         List<MachineEntry> machines) {
 
     public RuntimeConfig {
@@ -35,6 +40,7 @@ public record RuntimeConfig(
         tftp = tftp == null ? new TftpSection(null, null, null, null, null) : tftp;
         http = http == null ? new HttpSection(null, null, null, null, null) : http;
         boot = boot == null ? new BootSection(null, null, null) : boot;
+        agent = agent == null ? new AgentSection(null, null) : agent;
         machines = machines == null ? List.of() : List.copyOf(machines);
         Fields.unique("machines", machines.stream().map(m -> m.mac().toString()).toList());
     }

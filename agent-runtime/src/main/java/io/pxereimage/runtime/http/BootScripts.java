@@ -11,6 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.pxereimage.runtime.boot.BootSpec;
+import io.pxereimage.runtime.boot.DeployEnvironment;
 import io.pxereimage.runtime.boot.IpxeScripts;
 import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
@@ -24,9 +26,12 @@ final class BootScripts {
             "(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\\[[0-9A-Fa-f:.]{2,45}\\])(?::[0-9]{1,5})?");
 
     private final MachineRegistry registry;
+    private final DeployEnvironment deploy;
 
-    BootScripts(MachineRegistry registry) {
+    /** @param deploy what DEPLOY plans boot, or {@code null} when this runtime does not deploy */
+    BootScripts(MachineRegistry registry, DeployEnvironment deploy) {
         this.registry = registry;
+        this.deploy = deploy;
     }
 
     /** @param name what follows {@code /boot/}, e.g. {@code 52:54:00:12:34:56.ipxe} */
@@ -52,9 +57,17 @@ final class BootScripts {
             ex.text(HttpResponseStatus.NOT_FOUND, "no boot plan for " + mac);
             return;
         }
-        String script = IpxeScripts.render(plan.get(), baseUrl(hostHeader, ex.ctx.channel().localAddress()));
+        String base = baseUrl(hostHeader, ex.ctx.channel().localAddress());
+        MachinePlan p = plan.get();
+        if (p.action() == MachinePlan.Action.DEPLOY) {
+            // The deploy environment, with a fresh one-time token: never log the script itself.
+            Optional<BootSpec> env = deploy == null ? Optional.empty() : deploy.specFor(p, base, !ex.head());
+            p = new MachinePlan(p.mac(), p.name(), MachinePlan.Action.DEPLOY, env.orElse(null));
+        }
+        String script = IpxeScripts.render(p, base);
         if (!ex.head()) {
-            LOG.info("HTTP script {} -> {}", mac, plan.get().name());
+            LOG.info("HTTP script {} -> {}{}", mac, p.name(), p.action() == MachinePlan.Action.DEPLOY
+                    ? " (deploy environment)" : "");
         }
         ex.send(HttpResponseStatus.OK, Exchange.TEXT, script.getBytes(StandardCharsets.UTF_8),
                 Map.of("Cache-Control", "no-store"), false);

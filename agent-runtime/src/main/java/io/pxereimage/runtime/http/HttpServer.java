@@ -27,10 +27,13 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.pxereimage.runtime.api.AgentResource;
 import io.pxereimage.runtime.api.ApiAuth;
+import io.pxereimage.runtime.api.DeployResource;
 import io.pxereimage.runtime.api.MachinesResource;
 import io.pxereimage.runtime.net.NettyTransport;
 import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.device.DeployServices;
 
 /**
  * The runtime's HTTP server: iPXE scripts ({@code /boot/<mac>.ipxe}), boot files ({@code /files/},
@@ -63,11 +66,21 @@ public final class HttpServer implements AutoCloseable {
     private Channel serverChannel;
 
     public HttpServer(HttpConfig config, MachineRegistry registry, MeterRegistry meters) {
+        this(config, registry, meters, null);
+    }
+
+    /**
+     * @param deploy the deploy side (agent endpoints, jobs, images, events, DEPLOY scripts), or {@code null} for a
+     *               boot-only server
+     */
+    public HttpServer(HttpConfig config, MachineRegistry registry, MeterRegistry meters, DeployServices deploy) {
         this.config = config;
         this.metrics = new HttpMetrics(meters);
         this.files = new StaticFiles(config.filesRoot(), config.loaderDir());
-        ApiRoute api = new ApiRoute(new MachinesResource(registry), new ApiAuth(config.apiToken()));
-        this.routes = new Routes(new BootScripts(registry), files, api, prometheus(meters), metrics);
+        ApiRoute api = new ApiRoute(new MachinesResource(registry), new ApiAuth(config.apiToken()),
+                deploy == null ? null : new AgentResource(deploy), deploy == null ? null : new DeployResource(deploy));
+        this.routes = new Routes(new BootScripts(registry, deploy == null ? null : deploy.deployBoot()), files, api,
+                deploy == null ? null : deploy.images(), prometheus(meters), metrics);
     }
 
     /**

@@ -2,7 +2,9 @@ package io.pxereimage.runtime.http;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.pxereimage.runtime.image.ImageCatalog;
 
 /**
  * The server's one request handler: checks the request is well-formed, decodes the path once and hands it to
@@ -34,14 +37,16 @@ final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final BootScripts scripts;
     private final StaticFiles files;
     private final ApiRoute api;
+    private final ImageCatalog images;
     private final PrometheusMeterRegistry prometheus;
     private final HttpMetrics metrics;
 
-    Routes(BootScripts scripts, StaticFiles files, ApiRoute api, PrometheusMeterRegistry prometheus,
-            HttpMetrics metrics) {
+    Routes(BootScripts scripts, StaticFiles files, ApiRoute api, ImageCatalog images,
+            PrometheusMeterRegistry prometheus, HttpMetrics metrics) {
         this.scripts = scripts;
         this.files = files;
         this.api = api;
+        this.images = images;
         this.prometheus = prometheus;
         this.metrics = metrics;
     }
@@ -87,9 +92,13 @@ final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else if (path.startsWith("/loaders/")) {
             ex.route = "loaders";
             files.serve(ex, files.lookupLoader(path.substring("/loaders/".length())), range, ifRange);
+        } else if (path.startsWith("/images/")) {
+            ex.route = "images";
+            files.serve(ex, image(path.substring("/images/".length())), range, ifRange);
         } else if (path.equals(ApiRoute.PREFIX) || path.startsWith(ApiRoute.PREFIX + "/")) {
             ex.route = "api";
-            api.serve(ex, req.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(req.content()));
+            api.serve(ex, req.uri(), req.headers().get(HttpHeaderNames.HOST),
+                    req.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(req.content()));
         } else if (path.equals("/healthz")) {
             ex.route = "healthz";
             if (readOnly(ex)) {
@@ -109,6 +118,22 @@ final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         } else {
             ex.text(HttpResponseStatus.NOT_FOUND, "not found");
+        }
+    }
+
+    /** {@code /images/<sha256>}: the catalog's file for that raw-image digest, through the static-file path. */
+    private FileRoot.Lookup image(String sha256) {
+        if (images == null) {
+            return new FileRoot.NotFound("this runtime serves no images");
+        }
+        Optional<Path> file = images.fileFor(sha256);
+        if (file.isEmpty()) {
+            return new FileRoot.NotFound("no such image");
+        }
+        try {
+            return FileRoot.regularFile(file.get().toRealPath());
+        } catch (IOException | SecurityException e) {
+            return new FileRoot.NotFound("image file is missing");
         }
     }
 

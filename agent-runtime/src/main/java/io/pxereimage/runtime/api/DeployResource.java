@@ -1,0 +1,207 @@
+package io.pxereimage.runtime.api;
+
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+
+import io.pxereimage.protocol.Job;
+import io.pxereimage.runtime.boot.MachinePlan;
+import io.pxereimage.runtime.device.AgentSessions;
+import io.pxereimage.runtime.device.DeployServices;
+import io.pxereimage.runtime.device.JobRecord;
+import io.pxereimage.runtime.device.Json;
+import io.pxereimage.runtime.image.ImageEntry;
+import io.pxereimage.runtime.image.ImageImporter;
+
+/**
+ * The admin side of deployment under {@code /api/v1}: reimage, jobs, images, events, agents. Called after the
+ * admin token check; transport-free like {@link MachinesResource}.
+ */
+public final class DeployResource {
+    private final DeployServices deploy;
+
+    public DeployResource(DeployServices deploy) {
+        this.deploy = deploy;
+    }
+
+    /** The body of {@code POST /machines/{m}/reimage}. {@code disk} null means the smallest-fit rule. */
+    public record ReimageRequest(String image, String disk, FirstBootRequest firstBoot) {
+    }
+
+    public record FirstBootRequest(String hostname, Map<String, String> data) {
+        @Override
+        public String toString() {
+            return "FirstBootRequest[hostname=" + hostname + ", keys=" + (data == null ? "[]" : data.keySet()) + "]";
+        }
+    }
+
+    /** The body of {@code POST /machines/{m}/jobs}: {@code type} run|wipe|reboot|poweroff. */
+    public record JobRequest(String type, List<String> command, String disk) {
+    }
+
+    /** The body of {@code POST /images}. */
+    public record ImageRequest(String name, String source, String compression, Boolean blockMap, String sha256) {
+    }
+
+    /** One registered agent, for {@code GET /agents}. */
+    public record AgentJson(String agentId, String mac, String machine, Object created, Object lastSeen,
+            Object inventory) {
+        static AgentJson from(AgentSessions.Session s) {
+            return new AgentJson(s.agentId(), s.mac().toString(), s.machine(), s.created(), s.lastSeen(),
+                    s.inventory());
+        }
+    }
+
+    public ApiResponse reimage(String machine, byte[] body) {
+        Optional<MachinePlan> plan = deploy.registry().find(machine);
+        if (plan.isEmpty()) {
+            return ApiResponse.error(404, "machine: no machine " + AgentResource.printable(machine));
+        }
+        ReimageRequest req = parse(body, ReimageRequest.class);
+        if (req == null || req.image() == null) {
+            return ApiResponse.error(400, "image: required");
+        }
+        Optional<ImageEntry> image = deploy.images().get(req.image());
+        if (image.isEmpty()) {
+            return ApiResponse.error(404, "image: no image " + AgentResource.printable(req.image()));
+        }
+        if (deploy.images().fileFor(image.get().sha256()).isEmpty()) {
+            return ApiResponse.error(409, "image: the file of " + image.get().name() + " is missing ("
+                    + image.get().source() + "); add the image again");
+        }
+        Job.Target target;
+        try {
+            target = target(req.disk());
+        } catch (IllegalArgumentException e) {
+            return ApiResponse.error(400, e.getMessage());
+        }
+        FirstBootRequest fb = req.firstBoot();
+        if (fb != null && fb.hostname() != null && !fb.hostname().matches("[A-Za-z0-9][A-Za-z0-9.-]{0,252}")) {
+            return ApiResponse.error(400, "firstBoot.hostname: not a host name");
+        }
+        Job.FirstBoot firstBoot = new Job.FirstBoot(fb == null ? null : fb.hostname(), null,
+                fb == null ? Map.of() : fb.data());
+        JobRecord r = deploy.flow().reimage(plan.get(), image.get(), target, firstBoot);
+        return accepted(r);
+    }
+
+    public ApiResponse submit(String machine, byte[] body) {
+        Optional<MachinePlan> plan = deploy.registry().find(machine);
+        if (plan.isEmpty()) {
+            return ApiResponse.error(404, "machine: no machine " + AgentResource.printable(machine));
+        }
+        JobRequest req = parse(body, JobRequest.class);
+        if (req == null || req.type() == null) {
+            return ApiResponse.error(400, "type: required (run, wipe, reboot, poweroff)");
+        }
+        Function<String, Job> make;
+        switch (req.type()) {
+            case "run" -> {
+                List<String> command = req.command() == null ? List.of() : req.command();
+                Optional<String> refused = deploy.settings().refuse(command);
+                if (refused.isPresent()) {
+                    return ApiResponse.error(command.isEmpty() ? 400 : 403, refused.get());
+                }
+                make = id -> new Job.Run(id, command);
+            }
+            case "wipe" -> {
+                if (req.disk() == null) {
+                    return ApiResponse.error(400, "disk: required for wipe");
+                }
+                Job.Target t;
+                try {
+                    t = target(req.disk());
+                } catch (IllegalArgumentException e) {
+                    return ApiResponse.error(400, e.getMessage());
+                }
+                make = id -> new Job.Wipe(id, t);
+            }
+            case "reboot" -> make = Job.Reboot::new;
+            case "poweroff" -> make = Job.PowerOff::new;
+            default -> {
+                return ApiResponse.error(400, "type: must be run, wipe, reboot or poweroff");
+            }
+        }
+        return accepted(deploy.jobs().enqueue(plan.get().mac(), plan.get().name(), make));
+    }
+
+    public ApiResponse jobs(String machine) {
+        return ApiResponse.of(200, deploy.jobs().list().stream()
+                .filter(r -> machine == null || r.machine().equals(machine) || r.mac().toString().equals(machine))
+                .map(r -> JobJson.from(r.snapshot(), false)).toList());
+    }
+
+    public ApiResponse job(String id) {
+        return deploy.jobs().get(id).map(r -> ApiResponse.of(200, JobJson.from(r.snapshot(), true)))
+                .orElseGet(() -> ApiResponse.error(404, "job: no job " + AgentResource.printable(id)));
+    }
+
+    public ApiResponse images() {
+        return ApiResponse.of(200, deploy.images().list());
+    }
+
+    /** Hashes the image on a worker thread: the answer comes when it is done. */
+    public CompletableFuture<ApiResponse> addImage(byte[] body) {
+        ImageRequest req = parse(body, ImageRequest.class);
+        if (req == null) {
+            return CompletableFuture.completedFuture(ApiResponse.error(400, "body: a JSON object is required"));
+        }
+        ImageImporter.Request r = new ImageImporter.Request(req.name(), req.source(), req.compression(),
+                req.blockMap() != null && req.blockMap(), req.sha256());
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return ApiResponse.of(201, deploy.importer().add(r));
+                } catch (IllegalArgumentException e) {
+                    return ApiResponse.error(400, e.getMessage());
+                } catch (IOException e) {
+                    return ApiResponse.error(500, "image: " + e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return ApiResponse.error(503, "image: interrupted");
+                }
+            }, deploy.worker());
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(ApiResponse.error(503, "image: the runtime is stopping"));
+        }
+    }
+
+    public ApiResponse events(String machine) {
+        return ApiResponse.of(200, deploy.events().list(machine));
+    }
+
+    public ApiResponse agents() {
+        return ApiResponse.of(200, deploy.sessions().list().stream()
+                .sorted(Comparator.comparing(AgentSessions.Session::mac)).map(AgentJson::from).toList());
+    }
+
+    private static Job.Target target(String disk) {
+        if (disk == null || disk.isBlank()) {
+            return new Job.Target(null, "smallest-fit");
+        }
+        if (!disk.matches("/dev/[A-Za-z0-9/_.:-]{1,120}") || disk.contains("..")) {
+            throw new IllegalArgumentException("disk: must be a device path such as /dev/vda");
+        }
+        return Job.Target.device(disk);
+    }
+
+    private static ApiResponse accepted(JobRecord r) {
+        return ApiResponse.of(202, JobJson.from(r.snapshot(), false)).withHeader("Location", "/api/v1/jobs/" + r.id());
+    }
+
+    private static <T> T parse(byte[] body, Class<T> type) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try {
+            return Json.MAPPER.readValue(body, type);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}

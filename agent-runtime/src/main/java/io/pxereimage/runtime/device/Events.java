@@ -1,0 +1,124 @@
+package io.pxereimage.runtime.device;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime-wide event log: what happened to which machine, in the words of the deploy phases ({@code netboot},
+ * {@code registered}, {@code deploying}, {@code verified}, {@code first-boot-written}, {@code rebooting},
+ * {@code local}, {@code failed}, ...). Each event is one INFO line, one JSON line appended to {@code events.jsonl}
+ * in the data directory, and an entry in a bounded in-memory list the API serves. The tail of the file is read
+ * back at start, so the list survives a restart.
+ */
+public final class Events implements AutoCloseable {
+    public static final int MAX_IN_MEMORY = 10_000;
+    private static final Logger LOG = LoggerFactory.getLogger(Events.class);
+
+    /** One event; {@code machine} is the machine's name (its MAC when it has none). */
+    public record Event(Instant time, String machine, String phase, String message) {
+    }
+
+    private final Clock clock;
+    private final Path file;
+    private final Deque<Event> recent = new ArrayDeque<>();
+    private BufferedWriter out;
+
+    /** @param file {@code events.jsonl}, or {@code null} for memory only */
+    public Events(Path file, Clock clock) {
+        this.clock = clock;
+        this.file = file;
+        if (file != null) {
+            readTail();
+        }
+    }
+
+    public Event add(String machine, String phase, String message) {
+        Event e = new Event(clock.instant(), machine, phase, message);
+        LOG.info("event {} {}: {}", machine, phase, message);
+        synchronized (this) {
+            recent.addLast(e);
+            while (recent.size() > MAX_IN_MEMORY) {
+                recent.removeFirst();
+            }
+            write(e);
+        }
+        return e;
+    }
+
+    /** Events oldest first; only those of {@code machine} when it is not {@code null}. */
+    public synchronized List<Event> list(String machine) {
+        List<Event> out = new ArrayList<>();
+        for (Event e : recent) {
+            if (machine == null || machine.equals(e.machine())) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    private void write(Event e) {
+        if (file == null) {
+            return;
+        }
+        try {
+            if (out == null) {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            }
+            out.write(Json.MAPPER.writeValueAsString(e));
+            out.write('\n');
+            out.flush();
+        } catch (IOException ex) {
+            LOG.warn("events: cannot append to {}: {}", file, ex.getMessage());
+        }
+    }
+
+    private void readTail() {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    recent.addLast(Json.MAPPER.readValue(line, Event.class));
+                } catch (IOException bad) {
+                    continue; // a torn last line after a crash
+                }
+                if (recent.size() > MAX_IN_MEMORY) {
+                    recent.removeFirst();
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("events: cannot read {}: {}", file, e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // appended lines were flushed one by one
+            }
+            out = null;
+        }
+    }
+}
