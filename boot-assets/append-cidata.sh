@@ -11,6 +11,7 @@ echo "size=${mb}MiB, type=c" | sfdisk -q --append "$disk"
 line=$(sfdisk -l -o Start,Sectors "$disk" | tail -n1)
 read -r start sectors <<<"$line"
 # The block count is the partition's, not the disk's: mkfs.fat warns about the mismatch, which is intended.
-mkfs.fat -n CIDATA --offset "$start" "$disk" $((sectors / 2)) 2>&1 | grep -v "block count mismatch" >&2 || true
+mkfs.fat -n CIDATA --offset "$start" "$disk" $((sectors / 2)) 2>&1 >/dev/null \
+  | { grep -v "block count mismatch" >&2 || true; }
 MTOOLS_SKIP_CHECK=1 mcopy -o -i "$disk@@$((start * 512))" "$@" ::/
 echo "$start"
