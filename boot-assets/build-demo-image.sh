@@ -25,7 +25,7 @@ for c in sfdisk mkfs.fat syslinux mcopy cpio zstd; do command -v $c >/dev/null |
 
 ba_lock "$BA_CACHE/.lock-demo"
 ba_kernel
-key=$(echo "$LAB_KPKG $MB" | ba_key "${BASH_SOURCE[0]}" "$BA_DIR/lib.sh" "$BA_DIR/demo-init.sh" \
+key=$(echo "$LAB_KPKG $MB $BA_ZSTD_LEVEL" | ba_key "${BASH_SOURCE[0]}" "$BA_DIR/lib.sh" "$BA_DIR/demo-init.sh" \
   "$BA_REPO/lab/kernel-lib.sh" "$BA_BUSYBOX" "$MBR_BIN" "$(command -v syslinux)" "$(command -v mkfs.fat)" \
   "$(command -v mtools)")
 if [[ $(cat "$OUT/.demo-key" 2>/dev/null) == "$key" && -s $OUT/demo-disk.img ]]; then

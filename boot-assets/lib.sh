@@ -32,8 +32,10 @@ ba_kernel() {
 }
 
 # ba_rd_compress: zstd when the kernel can unpack it (fast under TCG), else gzip. Prints the command.
+# Level 9: -19 saves ~7 % (1.8 of 25 MB for the deploy env) but takes 10x longer (40 s vs 4 s here).
+BA_ZSTD_LEVEL=${BOOT_ASSETS_ZSTD_LEVEL:-9}
 ba_rd_compress() {
-  if grep -qx 'CONFIG_RD_ZSTD=y' "$LAB_KCONFIG"; then echo "zstd -19 -T0 -q -c"; else echo "gzip -9 -n -c"; fi
+  if grep -qx 'CONFIG_RD_ZSTD=y' "$LAB_KCONFIG"; then echo "zstd -$BA_ZSTD_LEVEL -T0 -q -c"; else echo "gzip -9 -n -c"; fi
 }
 
 # ba_busybox ROOT: static busybox plus a symlink for every applet whose path is still free.
@@ -44,7 +46,9 @@ ba_busybox() {
   cp "$BA_BUSYBOX" "$root/bin/busybox"
   # Real tools copied before this call win over busybox's applets of the same name.
   while read -r a; do
-    [[ -e $root/$a || -L $root/$a ]] || ln -s /bin/busybox "$root/$a"
+    local n=${a##*/}
+    [[ -e $root/bin/$n || -e $root/sbin/$n || -e $root/usr/bin/$n || -e $root/usr/sbin/$n ]] && continue
+    ln -s /bin/busybox "$root/$a"
   done < <("$BA_BUSYBOX" --list-full)
 }
 
@@ -84,14 +88,22 @@ ba_modules() {
   grep -F -f <(sed 's/$/:/' "$root/lib/modules/load.list") "$dep" >"$root/lib/modules/$LAB_KVER/modules.dep" || true
 }
 
-# ba_elf ROOT FILE...: copy ELF files to the same path under ROOT, plus every library ldd names and the loader.
+# ba_elf ROOT FILE...: copy ELF files to the same path under ROOT, plus their libraries (ba_libs).
 ba_elf() {
-  local root=$1 f lib; shift
-  local -a libs=()
+  local root=$1 f; shift
   for f in "$@"; do
     [[ -e $f ]] || ba_die "missing $f"
     mkdir -p "$root$(dirname "$f")"
     cp -L "$f" "$root$f"
+  done
+  ba_libs "$root" "$@"
+}
+
+# ba_libs ROOT FILE...: copy every library ldd names for FILEs (and the dynamic loader) to its path under ROOT.
+ba_libs() {
+  local root=$1 f lib; shift
+  local -a libs=()
+  for f in "$@"; do
     while read -r lib; do libs+=("$lib"); done < <(ldd "$f" 2>/dev/null | grep -oE '(=> )?/[^ ]+' | sed 's/^=> //')
   done
   for lib in $(printf '%s\n' "${libs[@]}" | sort -u); do
