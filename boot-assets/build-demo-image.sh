@@ -35,7 +35,7 @@ fi
 C=$BA_CACHE/demo-$key
 if [[ ! -s $C/demo-disk.img ]]; then
   t0=$EPOCHREALTIME
-  work=$(mktemp -d "$BA_CACHE/demo-build.XXXXXX")
+  work=$(mktemp -d "$BA_CACHE/.build-demo.XXXXXX")
   trap 'rm -rf "$work"' EXIT
   # --- initramfs: busybox + virtio/fat modules + /init --------------------------------------------------
   root=$work/root
@@ -70,6 +70,8 @@ CFG
   mcopy -m -i "$img@@1M" "$work/syslinux.cfg" "$work/vmlinuz" "$work/initrd.img" ::/
   # SYSLINUX's MBR: boots the active partition's boot sector (the partition table after byte 440 stays).
   dd if="$MBR_BIN" of="$img" bs=440 count=1 conv=notrunc status=none
+  # Older builds (other inputs) go: the cache keeps one image.
+  find "$BA_CACHE" -maxdepth 1 -name 'demo-*' ! -name "demo-$key" -exec rm -rf {} +
   rm -rf "$C"; mkdir -p "$C"
   mv "$img" "$work/initrd.img" "$work/modules.txt" "$C/"
   ba_log "built in $(printf '%.1f' "$(echo "$EPOCHREALTIME - $t0" | bc)") s; modules: $(cat "$C/modules.txt")"

@@ -37,8 +37,9 @@ ba_lock "$BA_CACHE/.lock-deploy"
 ba_kernel
 SELF=("${BASH_SOURCE[0]}" "$BA_DIR/lib.sh" "$BA_DIR/deploy-init.sh" "$BA_DIR/udhcpc.script" "$BA_DIR/cds/CdsTraining.java"
   "$BA_REPO/lab/kernel-lib.sh")
-jre_key=$(echo "$MODS ${JLINK_OPTS[*]} ${BOOT_ASSETS_NO_CDS:-}" | ba_key "$JDK/release" "$JDK/lib/server/libjvm.so" \
-  "${BASH_SOURCE[0]}" ${CA:+"$CA"})
+# Bump JRE_RECIPE when the JRE steps below change (the whole-script hash would re-jlink on every edit).
+JRE_RECIPE=1
+jre_key=$(echo "$JRE_RECIPE $MODS ${JLINK_OPTS[*]}" | ba_key "$JDK/release" "$JDK/lib/server/libjvm.so" ${CA:+"$CA"})
 key=$(echo "$LAB_KPKG $jre_key $BA_ZSTD_LEVEL ${TOOLS[*]} ${ALIASES[*]} ${MODULES[*]} ${BOOT_ASSETS_NO_CDS:-}" \
   | ba_key "${SELF[@]}" "$BA_BUSYBOX" "$JAR" "${tool_paths[@]}")
 if [[ $(cat "$OUT/.deploy-env-key" 2>/dev/null) == "$key" && -s $OUT/deploy-initrd.img && -s $OUT/deploy-vmlinuz ]]; then
@@ -49,17 +50,17 @@ t0=$EPOCHREALTIME
 elapsed() { printf '%.1f' "$(echo "$EPOCHREALTIME - $t0" | bc)"; }
 
 # --- JRE (cached per JDK) ------------------------------------------------------------------------------
-JRE=$BA_CACHE/jre-$jre_key
+JRE=$BA_CACHE/jre-$jre_key JT=$BA_CACHE/.jre-$jre_key.tmp
 if [[ ! -x $JRE/bin/java ]]; then
   ba_log "jlink $MODS"
-  rm -rf "$JRE.tmp"
-  jlink --add-modules "$MODS" "${JLINK_OPTS[@]}" --output "$JRE.tmp" >/dev/null
-  strip --strip-unneeded "$JRE.tmp/lib/server/libjvm.so"
+  rm -rf "$JT"
+  jlink --add-modules "$MODS" "${JLINK_OPTS[@]}" --output "$JT" >/dev/null
+  strip --strip-unneeded "$JT/lib/server/libjvm.so"
   # Heaps here are far below 32 GB: compressed oops always, the no-coops archive is dead weight.
-  rm -f "$JRE.tmp/lib/server/classes_nocoops.jsa" "$JRE.tmp/lib/classlist" "$JRE.tmp/bin/keytool"
+  rm -f "$JT/lib/server/classes_nocoops.jsa" "$JT/lib/classlist" "$JT/bin/keytool"
   # HttpClient builds the default SSLContext even for plain http://, and parsing ~140 CA certificates costs
   # seconds under TCG: the truststore is empty, or holds only the operator's CA (BOOT_ASSETS_CA_CERT).
-  ks=$JRE.tmp/lib/security/cacerts
+  ks=$JT/lib/security/cacerts
   rm -f "$ks"
   keytool -genkeypair -alias tmp -keyalg EC -dname CN=tmp -keystore "$ks" -storetype PKCS12 -storepass changeit \
     -keypass changeit >/dev/null 2>&1
@@ -67,12 +68,13 @@ if [[ ! -x $JRE/bin/java ]]; then
   if [[ -n $CA ]]; then
     keytool -importcert -noprompt -alias pxe-reimage-ca -file "$CA" -keystore "$ks" -storepass changeit >/dev/null
   fi
-  mv "$JRE.tmp" "$JRE"
+  rm -rf "$BA_CACHE"/jre-*   # older JDKs/recipes: keep the cache from growing
+  mv "$JT" "$JRE"
   ba_log "JRE ready in $(elapsed) s: $(du -sm "$JRE" | cut -f1) MB"
 fi
 
 # --- root tree -----------------------------------------------------------------------------------------
-work=$(mktemp -d "$BA_CACHE/deploy-build.XXXXXX")
+work=$(mktemp -d "$BA_CACHE/.build-deploy.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir -p "$root"/{proc,sys,dev,run,tmp,root,etc,agent}
@@ -95,6 +97,12 @@ printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"
 : >"$root/etc/resolv.conf"
 # mtools looks for a config; an empty one keeps it quiet.
 : >"$root/etc/mtools.conf"
+# Every program must find all its libraries inside the image (asked of the image's own loader).
+for f in "${tool_paths[@]}" /jre/bin/java /jre/lib/server/libjvm.so; do
+  if chroot "$root" /lib64/ld-linux-x86-64.so.2 --list "$f" 2>&1 | grep -q 'not found'; then
+    ba_die "$f: libraries missing in the image: $(chroot "$root" /lib64/ld-linux-x86-64.so.2 --list "$f" 2>&1 | grep 'not found' | tr -d '\t')"
+  fi
+done
 # CDS checks the jar's path, size and mtime: fix the mtime before dumping (ba_cpio sets the same).
 touch -h -d @0 "$root/agent/deploy-agent.jar"
 if [[ -z ${BOOT_ASSETS_NO_CDS:-} ]]; then

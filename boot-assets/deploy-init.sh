@@ -2,7 +2,7 @@
 # /init of the deployment environment (network-booted kernel + this initramfs, everything in RAM).
 # Brings up devices, modules and the network, then runs the deploy agent (Java) as the main program.
 # Kernel command line: pxe.runtime=URL pxe.token=T pxe.mac=MAC (NIC to use; else the first with a link)
-#   pxe.debug (shell instead of poweroff when the agent ends; verbose udhcpc)
+#   pxe.debug (shell instead of poweroff when the agent ends)
 #   pxe.onexit=poweroff|reboot|shell (default poweroff; shell with pxe.debug)
 #   pxe.jvm=-Xmx256m,-Dfoo=bar (extra JVM options, comma-separated)   pxe.dhcp=0 (no DHCP: network stays down)
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=linux MTOOLS_SKIP_CHECK=1

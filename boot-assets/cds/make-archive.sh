@@ -21,6 +21,8 @@ javac -d "$work/cds" --release 17 "$here/CdsTraining.java"
 } | awk '!seen[$0]++' >"$root/tmp/cds.lst"
 n=$(wc -l <"$root/tmp/cds.lst")
 # The dump must see the same JVM options that matter for the archive (GC, compressed oops) as the boot.
+# No /proc in the chroot: the loader cannot resolve $ORIGIN, so the JRE's library path is given explicitly.
+export LD_LIBRARY_PATH=/jre/lib:/jre/lib/server
 if ! chroot "$root" /jre/bin/java -Xshare:dump -XX:+UseSerialGC -XX:SharedClassListFile=/tmp/cds.lst \
     -XX:SharedArchiveFile=$jsa -cp /agent/deploy-agent.jar >"$work/cds/dump.log" 2>&1; then
   log "dump failed: $(grep -v Warning "$work/cds/dump.log" | tail -3)"; rm -f "$root$jsa" "$root/tmp/cds.lst"; exit 1
