@@ -36,6 +36,7 @@ tool_paths=(); for t in "${TOOLS[@]}"; do tool_paths+=("$(realpath "$(command -v
 ba_lock "$BA_CACHE/.lock-deploy"
 ba_kernel
 SELF=("${BASH_SOURCE[0]}" "$BA_DIR/lib.sh" "$BA_DIR/deploy-init.sh" "$BA_DIR/udhcpc.script" "$BA_DIR/cds/CdsTraining.java"
+  "$BA_DIR/cds/make-archive.sh"
   "$BA_REPO/lab/kernel-lib.sh")
 # Bump JRE_RECIPE when the JRE steps below change (the whole-script hash would re-jlink on every edit).
 JRE_RECIPE=1

@@ -73,7 +73,9 @@ say "up ip=$ip_addr iface=${nic:-none} runtime=${runtime:-none} uptime=$(uptime_
 # --- agent ---------------------------------------------------------------------------------------------
 jvm_extra=$(arg pxe.jvm | tr ',' ' ')
 cds=""
-[ -f /jre/lib/server/agent.jsa ] && cds="-XX:SharedArchiveFile=/jre/lib/server/agent.jsa"
+# Map the archive where it was dumped (no pointer relocation pass over 15 MB, which is slow under TCG).
+[ -f /jre/lib/server/agent.jsa ] && cds="-XX:SharedArchiveFile=/jre/lib/server/agent.jsa \
+  -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0"
 # C1 only and SerialGC: fastest start under emulation; the agent's work is I/O bound.
 # shellcheck disable=SC2086
 /jre/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto $cds -XX:-UsePerfData \

@@ -10,13 +10,17 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 jsa=/jre/lib/server/agent.jsa
 log() { echo "cds: $*" >&2; }
 mkdir -p "$work/cds"
-javac -d "$work/cds" --release 17 "$here/CdsTraining.java"
-# The training runs on the host with the image's JRE (same classes, host libraries).
+javac -d "$work/cds/classes" --release 17 "$here/CdsTraining.java"
+jar --create --file "$work/cds/training.jar" --main-class CdsTraining -C "$work/cds/classes" .
+# The training runs on the host with the image's JRE (same classes, host libraries), started with -jar like the
+# agent (jar opening and manifest classes are in the list too).
 (cd "$work/cds" && "$root/jre/bin/java" -Xshare:off -XX:DumpLoadedClassList="$work/cds/train.lst" \
-  -Djava.util.logging.ConsoleHandler.level=OFF -cp "$work/cds" CdsTraining 2>"$work/cds/train.err") \
+  -Djava.util.logging.ConsoleHandler.level=OFF -jar training.jar 2>"$work/cds/train.err") \
   || { log "training failed: $(tail -3 "$work/cds/train.err")"; exit 1; }
 {
-  grep -v -e '^CdsTraining' -e '^@' "$work/cds/train.lst" | cut -d' ' -f1
+  # Class names, plus the @lambda-proxy / @lambda-form-invoker lines: archived lambdas and LambdaForms, which are
+  # slow to spin at run time under TCG. The training's own classes and lambdas stay out.
+  grep -v 'CdsTraining' "$work/cds/train.lst"
   jar tf "$root/agent/deploy-agent.jar" | grep '\.class$' | grep -v -e '^META-INF/' -e 'module-info' | sed 's/\.class$//'
 } | awk '!seen[$0]++' >"$root/tmp/cds.lst"
 n=$(wc -l <"$root/tmp/cds.lst")
