@@ -65,7 +65,8 @@ LABEL linux
 CFG
   cp "$LAB_VMLINUZ" "$work/vmlinuz"
   touch -d "2020-01-01 00:00:00 UTC" "$work/vmlinuz" "$work/initrd.img" "$work/syslinux.cfg"
-  export MTOOLS_SKIP_CHECK=1 MTOOLS_NO_VFAT=0
+  # SOURCE_DATE_EPOCH: mtools (also under syslinux) stamps new directory entries with it instead of now.
+  export MTOOLS_SKIP_CHECK=1 SOURCE_DATE_EPOCH=1577836800
   syslinux --install --offset $((2048 * 512)) "$img"
   mcopy -m -i "$img@@1M" "$work/syslinux.cfg" "$work/vmlinuz" "$work/initrd.img" ::/
   # SYSLINUX's MBR: boots the active partition's boot sector (the partition table after byte 440 stays).
