@@ -19,6 +19,7 @@ if [ -n "$dev" ]; then
   # Root only: the volume may hold secrets meant for the first boot.
   if mount -t vfat -o ro,uid=0,gid=0,umask=077 "$dev" /run/firstboot; then
     echo "PXE-REIMAGE-FIRSTBOOT: volume=$dev"
+    echo "PXE-REIMAGE-FIRSTBOOT: files=$(ls /run/firstboot | tr '\n' ' ')"
     found=0
     for f in pxe-reimage.json pxe-reimage.env; do
       [ -f "/run/firstboot/$f" ] || continue

@@ -30,11 +30,19 @@ log() { echo "selftest: $*" >&2; }
 result() { if [[ $2 == ok ]]; then echo "PASS $1"; else echo "FAIL $1: $2"; fails=$((fails + 1)); fi; }
 QEMU=(qemu-system-x86_64 -accel tcg -m 512 -nographic -nodefaults -display none -serial stdio -monitor none
   -no-reboot -device virtio-rng-pci)
-# boot LOG ARGS...: run qemu until the guest powers off (or the timeout); the serial log goes to LOG.
+# boot LOG ARGS...: run qemu until the guest powers off, STOP_AT appears in the log, or the timeout; serial -> LOG.
+STOP_AT=""
 boot() {
-  local out=$1 t0; shift
+  local out=$1 t0 pid; shift
   t0=$EPOCHREALTIME
-  timeout -s KILL "$TIMEOUT" "$@" >"$out" 2>&1 </dev/null || log "qemu exit $? ($out)"
+  : >"$out"
+  timeout -s KILL "$TIMEOUT" "$@" >"$out" 2>&1 </dev/null & pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    # An agent that never exits (the real one polls forever): stop once its marker is seen.
+    if [[ -n $STOP_AT ]] && grep -aqF -- "$STOP_AT" "$out"; then sleep 0.5; kill -TERM "$pid" 2>/dev/null; break; fi
+    sleep 0.2
+  done
+  wait "$pid" 2>/dev/null || log "qemu exit $? ($out)"
   log "$(basename "$out"): $(printf '%.1f' "$(echo "$EPOCHREALTIME - $t0" | bc)") s wall"
 }
 has() { grep -aqF -- "$2" "$1"; }
@@ -115,6 +123,7 @@ deploy() {
   ns=pxa-st$$
   ip netns add "$ns"; ip -n "$ns" link set lo up
   ip netns exec "$ns" busybox httpd -f -p 127.0.0.1:8080 -h "$W/www" & httpd=$!
+  if [[ -n ${AGENT_JAR:-} ]]; then STOP_AT=$marker; fi
   boot "$W/deploy.log" ip netns exec "$ns" "${QEMU[@]}" \
     -nic "user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:8080" \
     -kernel "$DEPLOY_KERNEL" -initrd "$DEPLOY_INITRD" \
@@ -128,7 +137,7 @@ deploy() {
     has "$W/deploy.log" "body=runtime-$nonce" || ok="placeholder did not fetch the runtime URL"
     has "$W/deploy.log" "agent ended: exit status 0" || ok="agent did not end cleanly"
   fi
-  result deploy-env "$ok${ok:+}"
+  result deploy-env "$ok"
   [[ $ok == ok ]] || log "see $W/deploy.log"
   grep -aE 'PXE-REIMAGE-DEPLOY-ENV|AGENT' "$W/deploy.log" | sed 's/^/  /' >&2
 }
