@@ -33,7 +33,12 @@ while read -r m; do insmod "/lib/modules/$(uname -r)/$m" 2>/dev/null; done </lib
 
 # Java's SecureRandom seeds from /dev/random, which blocks until the kernel's pool is ready; with virtio-rng
 # (or -cpu max: RDRAND) that is at once. Report the state, the JVM reads /dev/urandom anyway (egd below).
-[ -e /sys/class/misc/hw_random/rng_current ] && say "hwrng=$(cat /sys/class/misc/hw_random/rng_current)"
+# Without a hardware RNG (virtio-rng, or RDRAND with -cpu max / real CPUs) the first HttpClient call waited ~10 s
+# under TCG until the kernel's jitter entropy initialised the pool ("random: crng init done").
+hwrng=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)
+say "hwrng=${hwrng:-none} entropy=$(cat /proc/sys/kernel/random/entropy_avail)"
+[ "${hwrng:-none}" = none ] && ! grep -qw rdrand /proc/cpuinfo && \
+  say "warning: no hardware RNG (virtio-rng or RDRAND): Java's first TLS/HTTP setup may wait for entropy"
 
 # --- network -------------------------------------------------------------------------------------------
 pick_nic() {
