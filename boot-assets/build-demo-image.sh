@@ -11,6 +11,7 @@
 # unchanged rebuild copies from boot-assets/cache/demo-<key>/ (or does nothing when OUTDIR is current).
 # Env: DEMO_IMAGE_MB (32; the kernel alone is 14 MB), BOOT_ASSETS_CACHE, LAB_CACHE, LAB_KERNEL_PKG.
 set -euo pipefail
+# shellcheck disable=SC2034  # read by lib.sh
 BA_NAME=build-demo-image
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -12,6 +12,7 @@
 # Env: BOOT_ASSETS_ZSTD_LEVEL (9), BOOT_ASSETS_CA_CERT=PEM (the only trusted CA; default: an empty truststore), BOOT_ASSETS_NO_CDS=1,
 #      BOOT_ASSETS_CACHE, LAB_CACHE, LAB_KERNEL_PKG.
 set -euo pipefail
+# shellcheck disable=SC2034  # read by lib.sh
 BA_NAME=build-deploy-env
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -12,7 +12,8 @@ while read -r m; do insmod "/lib/modules/$(uname -r)/$m" 2>/dev/null; done </lib
 # Disks appear asynchronously after virtio_blk probes (partitions are scanned before the disk shows up in
 # /sys/block): wait up to 5 s for a disk, then look for CIDATA.
 i=0
-while [ $i -lt 50 ] && ! ls /sys/block | grep -qvE '^(loop|ram)'; do i=$((i + 1)); sleep 0.1; done
+has_disk() { for b in /sys/block/*; do case ${b##*/} in loop*|ram*|'*') ;; *) return 0 ;; esac; done; return 1; }
+while [ $i -lt 50 ] && ! has_disk; do i=$((i + 1)); sleep 0.1; done
 dev=$(findfs LABEL=CIDATA 2>/dev/null || { sleep 0.3; findfs LABEL=CIDATA 2>/dev/null; })
 if [ -n "$dev" ]; then
   mkdir -p /run/firstboot

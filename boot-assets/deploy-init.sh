@@ -1,7 +1,8 @@
 #!/bin/sh
 # /init of the deployment environment (network-booted kernel + this initramfs, everything in RAM).
 # Brings up devices, modules and the network, then runs the deploy agent (Java) as the main program.
-# Kernel command line: pxe.runtime=URL pxe.token=T pxe.mac=MAC (NIC to use; else the first with a link)
+# Kernel command line: pxe.runtime=URL pxe.token=T pxe.mac=MAC (NIC to use; else BOOTIF=01-MAC; else the first
+#   NIC with a link, else the first NIC)
 #   pxe.debug (shell instead of poweroff when the agent ends)
 #   pxe.onexit=poweroff|reboot|shell (default poweroff; shell with pxe.debug)
 #   pxe.jvm=-Xmx256m,-Dfoo=bar (extra JVM options, comma-separated)   pxe.dhcp=0 (no DHCP: network stays down)
@@ -26,13 +27,13 @@ flag() { case " $(cat /proc/cmdline) " in *" $1 "*) return 0 ;; esac; return 1; 
 
 runtime=$(arg pxe.runtime)
 want_mac=$(arg pxe.mac | tr 'A-F-' 'a-f:')
+# pxelinux/iPXE style BOOTIF=01-aa-bb-cc-dd-ee-ff names the boot NIC too.
+[ -n "$want_mac" ] || want_mac=$(arg BOOTIF | sed -n 's/^01-//p' | tr 'A-F-' 'a-f:')
 say "init uptime=$(uptime_s) kernel=$(uname -r)"
 
 # Modules in dependency order (computed at build time); built-ins are not listed.
 while read -r m; do insmod "/lib/modules/$(uname -r)/$m" 2>/dev/null; done </lib/modules/load.list
 
-# Java's SecureRandom seeds from /dev/random, which blocks until the kernel's pool is ready; with virtio-rng
-# (or -cpu max: RDRAND) that is at once. Report the state, the JVM reads /dev/urandom anyway (egd below).
 # Without a hardware RNG (virtio-rng, or RDRAND with -cpu max / real CPUs) the first HttpClient call waited ~10 s
 # under TCG until the kernel's jitter entropy initialised the pool ("random: crng init done").
 hwrng=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)
@@ -41,6 +42,7 @@ say "hwrng=${hwrng:-none} entropy=$(cat /proc/sys/kernel/random/entropy_avail)"
   say "warning: no hardware RNG (virtio-rng or RDRAND): Java's first TLS/HTTP setup may wait for entropy"
 
 # --- network -------------------------------------------------------------------------------------------
+# pick_nic [carrier]: the NIC with want_mac; without one, the first NIC (with "carrier": the first with a link).
 pick_nic() {
   for n in /sys/class/net/*; do
     i=${n##*/}
@@ -49,6 +51,8 @@ pick_nic() {
     if [ -n "$want_mac" ]; then
       [ "$(cat "$n/address")" = "$want_mac" ] && { echo "$i"; return; }
     else
+      ip link set "$i" up 2>/dev/null
+      [ "$1" = carrier ] && [ "$(cat "$n/carrier" 2>/dev/null)" != 1 ] && continue
       echo "$i"; return
     fi
   done
@@ -57,6 +61,11 @@ ip link set lo up
 nic=""
 i=0
 while [ -z "$nic" ] && [ $i -lt 100 ]; do nic=$(pick_nic); [ -n "$nic" ] || { i=$((i + 1)); sleep 0.1; }; done
+if [ -n "$nic" ] && [ -z "$want_mac" ]; then
+  # Several NICs and no MAC given: prefer one whose link is up (links need a moment after "up").
+  i=0
+  while [ $i -lt 30 ]; do c=$(pick_nic carrier); [ -n "$c" ] && { nic=$c; break; }; i=$((i + 1)); sleep 0.1; done
+fi
 ip_addr=none
 if [ -z "$nic" ]; then
   say "no network interface${want_mac:+ with MAC $want_mac}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # boot-assets/lib.sh: helpers shared by build-deploy-env.sh and build-demo-image.sh. Source it.
 # The kernel comes from lab/kernel-lib.sh (same download and cache as lab/build-assets.sh).
 

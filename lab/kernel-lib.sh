@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # kernel-lib.sh: the Debian cloud kernel for lab machines and boot assets. Source it.
 #
 #   lab_kernel_fetch CACHE   resolves linux-image-cloud-amd64 to its versioned package, downloads and unpacks it
@@ -23,6 +24,7 @@ lab_kernel_resolve() {
   echo "$pkg"
 }
 
+# shellcheck disable=SC2034  # the LAB_* results are read by the callers
 lab_kernel_fetch() {
   local cache=$1 tmp deb
   mkdir -p "$cache/kernel"
