@@ -123,6 +123,10 @@ deploy() {
   ns=pxa-st$$
   ip netns add "$ns"; ip -n "$ns" link set lo up
   ip netns exec "$ns" busybox httpd -f -p 127.0.0.1:8080 -h "$W/www" & httpd=$!
+  # qemu's guestfwd connects at start-up: the server must be listening first.
+  for _ in $(seq 50); do
+    ip netns exec "$ns" bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080' 2>/dev/null && break; sleep 0.1
+  done
   if [[ -n ${AGENT_JAR:-} ]]; then STOP_AT=$marker; fi
   boot "$W/deploy.log" ip netns exec "$ns" "${QEMU[@]}" \
     -nic "user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:8080" \
