@@ -76,7 +76,7 @@ CFG
   find "$BA_CACHE" -maxdepth 1 -name 'demo-*' ! -name "demo-$key" -exec rm -rf {} +
   rm -rf "$C"; mkdir -p "$C"
   mv "$img" "$work/initrd.img" "$work/modules.txt" "$C/"
-  ba_log "built in $(printf '%.1f' "$(echo "$EPOCHREALTIME - $t0" | bc)") s; modules: $(cat "$C/modules.txt")"
+  ba_log "built in $(ba_since "$t0") s; modules: $(cat "$C/modules.txt")"
 fi
 cp --sparse=always "$C/demo-disk.img" "$OUT/demo-disk.img.tmp"
 mv "$OUT/demo-disk.img.tmp" "$OUT/demo-disk.img"

@@ -49,7 +49,7 @@ if [[ $(cat "$OUT/.deploy-env-key" 2>/dev/null) == "$key" && -s $OUT/deploy-init
   exit 0
 fi
 t0=$EPOCHREALTIME
-elapsed() { printf '%.1f' "$(echo "$EPOCHREALTIME - $t0" | bc)"; }
+elapsed() { ba_since "$t0"; }
 
 # --- JRE (cached per JDK) ------------------------------------------------------------------------------
 JRE=$BA_CACHE/jre-$jre_key JT=$BA_CACHE/.jre-$jre_key.tmp

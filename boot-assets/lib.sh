@@ -10,6 +10,8 @@ BA_BUSYBOX=${BA_BUSYBOX:-/bin/busybox}
 
 ba_log() { printf '%s %s: %s\n' "$(date +%T.%3N)" "${BA_NAME:-boot-assets}" "$*" >&2; }
 ba_die() { ba_log "ERROR: $*"; exit 1; }
+# ba_since T0: seconds since T0 (an $EPOCHREALTIME value), one decimal.
+ba_since() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; }
 
 # ba_lock FILE: serialise parallel builds on a shared cache (fd 8, bounded wait).
 ba_lock() {

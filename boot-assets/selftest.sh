@@ -43,7 +43,7 @@ boot() {
     sleep 0.2
   done
   wait "$pid" 2>/dev/null || log "qemu exit $? ($out)"
-  log "$(basename "$out"): $(printf '%.1f' "$(echo "$EPOCHREALTIME - $t0" | bc)") s wall"
+  log "$(basename "$out"): $(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s wall"
 }
 has() { grep -aqF -- "$2" "$1"; }
 
