@@ -27,45 +27,13 @@ exec 9>"$CACHE/.lock"
 flock -w 300 9 || { log "cache lock busy for 300 s"; exit 1; }
 
 # --- kernel ------------------------------------------------------------------
-resolve_kernel_pkg() {
-  if [[ -n ${LAB_KERNEL_PKG:-} ]]; then echo "$LAB_KERNEL_PKG"; return; fi
-  # Reuse the last resolved package unless a refresh is asked for: keeps reruns offline and instant.
-  if [[ -z ${LAB_REFRESH_KERNEL:-} && -s $CACHE/kernel/current ]]; then cat "$CACHE/kernel/current"; return; fi
-  local pkg
-  pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
-  if [[ -z $pkg ]]; then
-    log "apt lists empty or stale; running apt-get update"
-    apt-get update -qq
-    pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/{print $2; exit}')
-  fi
-  [[ -n $pkg ]] || { log "cannot resolve linux-image-cloud-amd64"; exit 1; }
-  echo "$pkg"
-}
-
-KPKG=$(resolve_kernel_pkg)
-KDIR=$CACHE/kernel/$KPKG
-if [[ ! -d $KDIR/boot ]]; then
-  log "downloading $KPKG"
-  tmp=$(mktemp -d "$CACHE/kernel/dl.XXXXXX")
-  trap 'rm -rf "$tmp"' EXIT
-  # apt's sandbox user cannot write into root-owned temp dirs; the warning is harmless.
-  (cd "$tmp" && apt-get download -q "$KPKG" 2>&1 | grep -v unsandboxed >&2) || true
-  deb=$(find "$tmp" -maxdepth 1 -name "*.deb" | head -n1)
-  [[ -n $deb ]] || { log "apt-get download $KPKG failed"; exit 1; }
-  mkdir -p "$tmp/x"
-  dpkg-deb -x "$deb" "$tmp/x"
-  rm -rf "$KDIR"; mkdir -p "$KDIR"
-  mv "$tmp/x/boot" "$KDIR/boot"
-  # Keep the modules too: later initramfs builds may need virtio/net modules.
-  [[ -d $tmp/x/lib/modules ]] && mv "$tmp/x/lib" "$KDIR/lib"
-  rm -rf "$tmp"; trap - EXIT
-fi
-echo "$KPKG" >"$CACHE/kernel/current"
-VMLINUZ=$(find "$KDIR/boot" -name "vmlinuz-*" | head -n1)
-KVER=${VMLINUZ##*/vmlinuz-}
+# shellcheck source=kernel-lib.sh
+. "$HERE/kernel-lib.sh"
+lab_kernel_fetch "$CACHE" || exit 1
+KPKG=$LAB_KPKG KDIR=$LAB_KDIR VMLINUZ=$LAB_VMLINUZ KVER=$LAB_KVER
 
 # --- cache key -----------------------------------------------------------------
-key=$( { echo "$KPKG"; sha256sum "$BUSYBOX" "${BASH_SOURCE[0]}"; \
+key=$( { echo "$KPKG"; sha256sum "$BUSYBOX" "${BASH_SOURCE[0]}" "$HERE/kernel-lib.sh"; \
          sha256sum "$IPXE_DIR/ipxe.efi" "$IPXE_DIR/snponly.efi" "$IPXE_DIR/undionly.kpxe"; } | sha256sum | cut -c1-16)
 if [[ -s $OUT/.assets-key && $(cat "$OUT/.assets-key") == "$key" && -s $OUT/initrd.img && -s $OUT/vmlinuz ]]; then
   log "up to date in $OUT ($KVER)"

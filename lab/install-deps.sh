@@ -8,6 +8,7 @@ PACKAGES=(
   qemu-system-x86 qemu-utils ipxe ipxe-qemu ovmf seabios
   dnsmasq-base tftp-hpa busybox-static isc-dhcp-client curl cpio
   tcpdump tshark xxd kea-admin zstd iproute2 procps psmisc python3 util-linux
+  fdisk dosfstools mtools syslinux syslinux-common binutils
   maven openjdk-17-jdk-headless
 )
 
