@@ -11,8 +11,6 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 2
 fi
 lab/install-deps.sh
-# Clean up namespaces a previous, killed run may have left (their names all start with px).
-for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^px[a-z0-9]*-' || true); do
-  ip netns del "$ns" 2>/dev/null || true
-done
+# Each test class removes its own namespaces before and after it runs (also after a killed run), so nothing
+# here touches namespaces that something else on the machine may be using.
 exec mvn -B -ntp verify "$@"
