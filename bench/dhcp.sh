@@ -79,25 +79,33 @@ EOF
   pid[$name]=$BENCH_LAST
 }
 
-# perf NAME RATE SECONDS: one perfdhcp run against NAME; prints
-# "achieved sentDO recvDO dropsDO avgDO maxDO sentRA recvRA dropsRA avgRA maxRA cpu_s" (delays in ms).
+# Datagrams the kernel dropped because a socket's receive buffer was full, in namespace ${P}NS (all UDP sockets).
+udp_rcvbuf_errors() {
+  ip netns exec "${BENCH_PREFIX}$1" awk '/^Udp:/ {if (!c) {for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i}
+    else print $c}' /proc/net/snmp
+}
+
+# perf NAME RATE SECONDS: one perfdhcp run against NAME; prints "achieved sentDO recvDO dropsDO avgDO maxDO
+# sentRA recvRA dropsRA avgRA maxRA cpu_s srv_rcvbuf_drops cli_rcvbuf_drops" (delays in ms).
 perf() {
-  local name=$1 rate=$2 secs=$3 f c0 c1
+  local name=$1 rate=$2 secs=$3 f c0 c1 s0 s1 k0 k1
   f=$(mktemp "$w/perf-$name-$rate-XXXX.txt")
   c0=$(bench_cpu_ticks "${pid[$name]}")
+  s0=$(udp_rcvbuf_errors "${ns[$name]}"); k0=$(udp_rcvbuf_errors cli)
   ip netns exec "${BENCH_PREFIX}cli" timeout $((secs + 15)) \
     perfdhcp -4 -l eth0 -r "$rate" -R "$clients" -p "$secs" -W 500000 "${ip[$name]}" >"$f" 2>&1 || true
   c1=$(bench_cpu_ticks "${pid[$name]}")
+  s1=$(udp_rcvbuf_errors "${ns[$name]}"); k1=$(udp_rcvbuf_errors cli)
   # "achieved" = ACKs received / period (perfdhcp's own Rate divides by the period plus the -W wait).
-  awk -v secs="$secs" -v cpu="$(awk -v d=$((c1 - c0)) -v t="$(getconf CLK_TCK)" 'BEGIN {print d / t}')" '
+  awk -v srvq=$((s1 - s0)) -v cliq=$((k1 - k0)) -v secs="$secs" -v cpu="$(awk -v d=$((c1 - c0)) -v t="$(getconf CLK_TCK)" 'BEGIN {print d / t}')" '
     /^Rate:/ {rate = $2}
     /Statistics for: DISCOVER-OFFER/ {x = 1} /Statistics for: REQUEST-ACK/ {x = 2}
     /^sent packets:/ {s[x] = $3} /^received packets:/ {r[x] = $3} /^drops:/ {d[x] = $2}
     /^avg delay:/ {a[x] = $3} /^max delay:/ {m[x] = $3}
     END {
-      if (rate == "") {print "0 0 0 0 - - 0 0 0 - - " cpu; exit}
+      if (rate == "") {print "0 0 0 0 - - 0 0 0 - - " cpu, srvq, cliq; exit}
       print sprintf("%.0f", r[2] / secs), s[1]+0, r[1]+0, d[1]+0, (a[1] == "" ? "-" : a[1]), (m[1] == "" ? "-" : m[1]),
-            s[2]+0, r[2]+0, d[2]+0, (a[2] == "" ? "-" : a[2]), (m[2] == "" ? "-" : m[2]), cpu
+            s[2]+0, r[2]+0, d[2]+0, (a[2] == "" ? "-" : a[2]), (m[2] == "" ? "-" : m[2]), cpu, srvq, cliq
     }' "$f"
 }
 
@@ -106,7 +114,7 @@ drop_pct() { awk '{s = $2 + $7; printf "%.2f", (s > 0 ? 100 * ($4 + $9) / s : 10
 passes() { awk -v d="$(drop_pct "$1")" 'BEGIN {exit !(d < 1)}'; }
 
 runs=$BENCH_WORK/dhcp-runs.tsv
-printf 'phase\tserver\ttarget\tachieved\tsent_DO\trecv_DO\tdrops_DO\tavg_DO_ms\tmax_DO_ms\tsent_RA\trecv_RA\tdrops_RA\tavg_RA_ms\tmax_RA_ms\tserver_cpu_s\n' >"$runs"
+printf 'phase\tserver\ttarget\tachieved\tsent_DO\trecv_DO\tdrops_DO\tavg_DO_ms\tmax_DO_ms\tsent_RA\trecv_RA\tdrops_RA\tavg_RA_ms\tmax_RA_ms\tserver_cpu_s\tsrv_rcvbuf_drops\tcli_rcvbuf_drops\n' >"$runs"
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(tr ' ' '\t' <<<"$4")" >>"$runs"; }
 
 for s in "${servers[@]}"; do start_server "$s"; done
@@ -160,8 +168,8 @@ done
   echo "perfdhcp DORA exchanges, $clients clients (random MACs), ${period}s per fixed-rate run;"
   echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  echo "| server | logging | target/s | achieved/s | drops % | avg delay DO / RA ms | max delay ms | server CPU µs/exchange |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| server | logging | target/s | achieved/s | drops % | avg delay DO / RA ms | max delay ms | server CPU µs/exchange | kernel rcvbuf drops srv / cli |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   declare -A logging=([runtime]="INFO line per message" [runtime-warn]="pxe logger at WARN"
     [dnsmasq]="default (line per message)" [dnsmasq-tmpfs]="default (line per message)"
     [dnsmasq-tmpfs-quiet]="--quiet-dhcp")
@@ -169,9 +177,9 @@ done
     for s in "${servers[@]}"; do
       awk -F'\t' -v s="$s" -v r="$rate" -v lg="${logging[$s]}" '$1 == "fixed" && $2 == s && $3 == r {
         n = $5 + $10; name = (s ~ /^runtime/ ? "**" s "**" : s)
-        printf "| %s | %s | %s | %.0f | %.2f | %s / %s | %s | %s |\n", name, lg, r, $4,
+        printf "| %s | %s | %s | %.0f | %.2f | %s / %s | %s | %s | %s / %s |\n", name, lg, r, $4,
           (n > 0 ? 100 * ($7 + $12) / n : 100), $8, $13, ($9 + 0 > $14 + 0 ? $9 : $14),
-          ($11 > 0 ? sprintf("%.0f", $15 * 1e6 / $11) : "-") }' "$runs"
+          ($11 > 0 ? sprintf("%.0f", $15 * 1e6 / $11) : "-"), $16, $17 }' "$runs"
     done
   done
   echo
