@@ -5,10 +5,12 @@
 #
 # Both servers run at once in their own namespaces on the lab bridge (runtime SUBNET.1, dnsmasq SUBNET.3) and
 # serve the same 64 MiB random file; every repetition fetches it from one, then the other, with
-# `curl --tftp-blksize B` and `busybox tftp -b B`, and checks its sha256. Neither client asks for windowsize, so
-# both servers run lock-step (one ACK per block). Before measuring, each server serves the file twice (JIT warm-up
-# for the JVM, page cache for both); that run is not counted.
-# Env: BENCH_REPS (5, for blksize 1468), BENCH_REPS_512 (3), BENCH_SIZE_MIB (64), BENCH_BLKSIZES ("1468 512"),
+# `curl --tftp-blksize B`, `busybox tftp -b B` and bench/tftp-window.py (asks for windowsize BENCH_WINDOW, 8), and
+# checks its sha256. curl and busybox cannot ask for windowsize, so with them both servers run lock-step (one ACK
+# per block); dnsmasq does not implement windowsize, so it runs lock-step with tftp-window.py too. Before
+# measuring, each server serves the file twice (JIT warm-up for the JVM, page cache for both), not counted.
+# Env: BENCH_TFTP_CLIENTS ("curl busybox window"), BENCH_WINDOW (8), BENCH_REPS (5, for blksize 1468),
+#      BENCH_REPS_512 (3), BENCH_SIZE_MIB (64), BENCH_BLKSIZES ("1468 512"),
 #      BENCH_PREFIX (pxb-), BENCH_SUBNET (10.231.50), BENCH_WORK (bench/work), BENCH_JAR.
 # Prints a markdown table on stdout (and into OUT.md if given); raw numbers go to $BENCH_WORK/tftp-runs.tsv.
 set -euo pipefail
@@ -19,8 +21,10 @@ reps=${BENCH_REPS:-5}
 reps512=${BENCH_REPS_512:-3}
 size_mib=${BENCH_SIZE_MIB:-64}
 blksizes=${BENCH_BLKSIZES:-1468 512}
+read -r -a clients <<<"${BENCH_TFTP_CLIENTS:-curl busybox window}"
+window=${BENCH_WINDOW:-8}
 S=$BENCH_SUBNET
-bench_require java dnsmasq curl busybox sha256sum
+bench_require java dnsmasq curl busybox sha256sum python3
 [[ -r $BENCH_JAR ]] || bench_die "no $BENCH_JAR: mvn -o -q -DskipTests package -pl agent-runtime"
 
 trap bench_cleanup EXIT
@@ -69,6 +73,9 @@ fetch() {
     curl) t=$(ip netns exec "${BENCH_PREFIX}cli" timeout 120 bash -c \
             's=$EPOCHREALTIME; curl -sS -o "$1" --tftp-blksize "$2" "tftp://$3/$4" || exit $?; echo "$s $EPOCHREALTIME"' \
             _ "$dl" "$blk" "$ip" "$file") || rc=$? ;;
+    window) t=$(ip netns exec "${BENCH_PREFIX}cli" timeout 120 bash -c \
+            's=$EPOCHREALTIME; python3 "$5" "$3" "$4" "$1" "$2" "$6" >/dev/null || exit $?; echo "$s $EPOCHREALTIME"' \
+            _ "$dl" "$blk" "$ip" "$file" "$BENCH_DIR/tftp-window.py" "$window") || rc=$? ;;
     busybox) t=$(ip netns exec "${BENCH_PREFIX}cli" timeout 120 bash -c \
             's=$EPOCHREALTIME; busybox tftp -g -b "$2" -r "$4" -l "$1" "$3" || exit $?; echo "$s $EPOCHREALTIME"' \
             _ "$dl" "$blk" "$ip" "$file") || rc=$? ;;
@@ -95,7 +102,7 @@ done
 for blk in $blksizes; do
   n=$reps; [[ $blk == 512 ]] && n=$reps512
   for ((rep = 1; rep <= n; rep++)); do
-    for client in curl busybox; do
+    for client in "${clients[@]}"; do
       # Alternate which server goes first, so neither always follows the other's page-cache/scheduler state.
       order=(runtime dnsmasq); ((rep % 2 == 0)) && order=(dnsmasq runtime)
       for srv in "${order[@]}"; do
@@ -113,20 +120,21 @@ done
 rm -f "$dl"
 
 {
-  echo "TFTP read of a $size_mib MiB file (MB = 10^6 bytes), lock-step (no windowsize), sha256 checked every run;"
+  echo "TFTP read of a $size_mib MiB file (MB = 10^6 bytes), sha256 checked every run; curl and busybox run lock-step;"
   echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "| server | client | blksize | runs ok | median MB/s | min | max | server CPU s/transfer (median) |"
   echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   for blk in $blksizes; do
-    for client in curl busybox; do
+    for client in "${clients[@]}"; do
       for srv in runtime dnsmasq; do
         sel() { awk -F'\t' -v s="$srv" -v c="$client" -v b="$blk" -v col="$1" \
           'NR > 1 && $1 == s && $2 == c && $3 == b && $7 == "ok" {print $col}' "$runs"; }
         total=$(awk -F'\t' -v s="$srv" -v c="$client" -v b="$blk" 'NR > 1 && $1 == s && $2 == c && $3 == b' "$runs" | wc -l)
         ok=$(sel 6 | wc -l)
         name=$srv; [[ $srv == runtime ]] && name="**runtime**"
-        printf '| %s | %s | %s | %s/%s | %s | %s | %s | %s |\n' "$name" "$client" "$blk" "$ok" "$total" \
+        label=$client; [[ $client == window ]] && label="tftp-window.py (asks windowsize $window)"
+        printf '| %s | %s | %s | %s/%s | %s | %s | %s | %s |\n' "$name" "$label" "$blk" "$ok" "$total" \
           "$(sel 6 | bench_median)" "$(sel 6 | bench_min)" "$(sel 6 | bench_max)" "$(sel 8 | bench_median)"
       done
     done
