@@ -14,7 +14,8 @@
 #   dnsmasq-tmpfs-quiet SUBNET.6  and --quiet-dhcp (no per-packet line)
 # Each server first gets two warm-up runs (JIT for the JVM; the second is kept as "warmup" in the raw file). Then, for every target rate, each server in turn
 # (order rotated per rate) gets `perfdhcp -4 -l eth0 -r RATE -R CLIENTS -p SECONDS -W 500000 SERVER`. Last, a
-# search for the highest rate with < 1 % drops (doubling from the best fixed rate, then bisecting).
+# search for the highest rate with < 1 % drops (doubling from the best fixed rate, then bisecting; a probe passes
+# if one of two tries does).
 # Env: BENCH_RATES ("1000 2000 4000 8000"), BENCH_PERIOD (5 s), BENCH_SEARCH_PERIOD (3 s), BENCH_CLIENTS (200,
 #      within the 241-address pool), BENCH_SEARCH_STEPS (3 bisections), BENCH_SERVERS (all four),
 #      BENCH_PREFIX, BENCH_SUBNET, BENCH_WORK, BENCH_JAR.
@@ -139,27 +140,32 @@ for rate in $rates; do
   done
 done
 
-# Max rate with < 1 % drops: start above the best passing fixed rate, double until a failure, then bisect.
+# Max rate with < 1 % drops. The machine is shared: a probe passes if one of up to two tries has < 1 % drops,
+# so that one stall of the load generator (or of the server) does not end the search; the same rule for all.
+# Start from the best fixed rate that passed (a failed fixed rate is probed again), double, then bisect.
+probe_ok() {  # probe_ok SERVER RATE: up to two tries
+  local s=$1 rate=$2 r t
+  for t in 1 2; do
+    r=$(perf "$s" "$rate" "$speriod"); record search "$s" "$rate" "$r"
+    bench_log "search $s @ $rate/s (try $t): $r (drops $(drop_pct "$r") %)"
+    passes "$r" && return 0
+  done
+  return 1
+}
 declare -A best
 for s in "${servers[@]}"; do
   lo=0 hi=0
   for rate in $rates; do
     line=$(awk -F'\t' -v s="$s" -v r="$rate" '$1 == "fixed" && $2 == s && $3 == r' "$runs" | cut -f4- | tr '\t' ' ')
-    if passes "$line"; then lo=$rate; else hi=$rate; break; fi
+    if passes "$line"; then lo=$rate; else break; fi
   done
-  if ((hi == 0)); then
-    probe=$((lo > 0 ? lo * 2 : 1000))
-    while ((probe <= 64000)); do
-      r=$(perf "$s" "$probe" "$speriod"); record search "$s" "$probe" "$r"
-      bench_log "search $s @ $probe/s: $r (drops $(drop_pct "$r") %)"
-      if passes "$r"; then lo=$probe; probe=$((probe * 2)); else hi=$probe; break; fi
-    done
-  fi
+  probe=$((lo > 0 ? lo * 2 : 1000))
+  while ((probe <= 64000)); do
+    if probe_ok "$s" "$probe"; then lo=$probe; probe=$((probe * 2)); else hi=$probe; break; fi
+  done
   for ((k = 0; k < steps && hi > 0 && hi - lo > 250; k++)); do
     probe=$(((lo + hi) / 2))
-    r=$(perf "$s" "$probe" "$speriod"); record search "$s" "$probe" "$r"
-    bench_log "search $s @ $probe/s: $r (drops $(drop_pct "$r") %)"
-    if passes "$r"; then lo=$probe; else hi=$probe; fi
+    if probe_ok "$s" "$probe"; then lo=$probe; else hi=$probe; fi
   done
   best[$s]="$lo $hi"
 done
@@ -183,14 +189,15 @@ done
     done
   done
   echo
-  echo "Highest rate with < 1 % drops (probes of ${speriod}s; 'failed at' is the lowest rate that did not pass):"
+  echo "Highest rate with < 1 % drops (probes of ${speriod}s, a probe passes if one of two tries does; 'failed at' is"
+  echo "the lowest rate that failed twice):"
   echo
   echo "| server | logging | max target/s passing | achieved/s there | avg delay DO / RA ms | failed at |"
   echo "| --- | --- | ---: | ---: | ---: | ---: |"
   for s in "${servers[@]}"; do
     read -r lo hi <<<"${best[$s]}"
     awk -F'\t' -v s="$s" -v lo="$lo" -v hi="$hi" -v lg="${logging[$s]}" '
-      $1 != "warmup" && $2 == s && $3 == lo {a = $4; d = $8 " / " $13}
+      $1 != "warmup" && $2 == s && $3 == lo && $5 + $10 > 0 && 100 * ($7 + $12) / ($5 + $10) < 1 {a = $4; d = $8 " / " $13}
       END {name = (s ~ /^runtime/ ? "**" s "**" : s)
            printf "| %s | %s | %s | %s | %s | %s |\n", name, lg, lo, (a == "" ? "-" : sprintf("%.0f", a)),
              (d == "" ? "-" : d), (hi > 0 ? hi : "> 64000")}' "$runs"
