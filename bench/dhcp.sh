@@ -143,9 +143,12 @@ done
 # Max rate with < 1 % drops. The machine is shared: a probe passes if one of up to two tries has < 1 % drops,
 # so that one stall of the load generator (or of the server) does not end the search; the same rule for all.
 # Start from the best fixed rate that passed (a failed fixed rate is probed again), double, then bisect.
+deadline=${BENCH_DEADLINE:-0}   # epoch seconds (run-all.sh): stop searching in time to print the tables
+time_left() { ((deadline == 0 || $(date +%s) + speriod + 5 < deadline)); }
 probe_ok() {  # probe_ok SERVER RATE: up to two tries
   local s=$1 rate=$2 r t
   for t in 1 2; do
+    time_left || { bench_log "out of time: search for $s stops at $rate/s"; return 2; }
     r=$(perf "$s" "$rate" "$speriod"); record search "$s" "$rate" "$r"
     bench_log "search $s @ $rate/s (try $t): $r (drops $(drop_pct "$r") %)"
     passes "$r" && return 0
@@ -154,20 +157,24 @@ probe_ok() {  # probe_ok SERVER RATE: up to two tries
 }
 declare -A best
 for s in "${servers[@]}"; do
-  lo=0 hi=0
+  lo=0 hi=0 cut=0
   for rate in $rates; do
     line=$(awk -F'\t' -v s="$s" -v r="$rate" '$1 == "fixed" && $2 == s && $3 == r' "$runs" | cut -f4- | tr '\t' ' ')
     if passes "$line"; then lo=$rate; else break; fi
   done
   probe=$((lo > 0 ? lo * 2 : 1000))
   while ((probe <= 64000)); do
-    if probe_ok "$s" "$probe"; then lo=$probe; probe=$((probe * 2)); else hi=$probe; break; fi
+    rc=0; probe_ok "$s" "$probe" || rc=$?
+    ((rc == 2)) && { cut=1; break; }
+    if ((rc == 0)); then lo=$probe; probe=$((probe * 2)); else hi=$probe; break; fi
   done
   for ((k = 0; k < steps && hi > 0 && hi - lo > 250; k++)); do
     probe=$(((lo + hi) / 2))
-    if probe_ok "$s" "$probe"; then lo=$probe; else hi=$probe; fi
+    rc=0; probe_ok "$s" "$probe" || rc=$?
+    ((rc == 2)) && { cut=1; break; }
+    if ((rc == 0)); then lo=$probe; else hi=$probe; fi
   done
-  best[$s]="$lo $hi"
+  best[$s]="$lo $hi $cut"
 done
 
 {
@@ -195,11 +202,11 @@ done
   echo "| server | logging | max target/s passing | achieved/s there | avg delay DO / RA ms | failed at |"
   echo "| --- | --- | ---: | ---: | ---: | ---: |"
   for s in "${servers[@]}"; do
-    read -r lo hi <<<"${best[$s]}"
-    awk -F'\t' -v s="$s" -v lo="$lo" -v hi="$hi" -v lg="${logging[$s]}" '
+    read -r lo hi cut <<<"${best[$s]}"
+    awk -F'\t' -v s="$s" -v lo="$lo" -v hi="$hi" -v cut="$cut" -v lg="${logging[$s]}" '
       $1 != "warmup" && $2 == s && $3 == lo && $5 + $10 > 0 && 100 * ($7 + $12) / ($5 + $10) < 1 {a = $4; d = $8 " / " $13}
       END {name = (s ~ /^runtime/ ? "**" s "**" : s)
            printf "| %s | %s | %s | %s | %s | %s |\n", name, lg, lo, (a == "" ? "-" : sprintf("%.0f", a)),
-             (d == "" ? "-" : d), (hi > 0 ? hi : "> 64000")}' "$runs"
+             (d == "" ? "-" : d), (cut ? "search cut short (time)" : hi > 0 ? hi : "> 64000")}' "$runs"
   done
 } | tee ${out:+"$out"}

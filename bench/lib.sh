@@ -95,6 +95,10 @@ bench_cleanup() {
   BENCH_PIDS=()
   for ns in "${BENCH_EXTRA_NS[@]}"; do bench_ns_del "$ns"; done
   BENCH_EXTRA_NS=()
+  # Server namespaces of a child script that was killed before its own trap ran (the prefix is ours alone).
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+    case $ns in "${BENCH_PREFIX}"srv | "${BENCH_PREFIX}"lan | "${BENCH_PREFIX}"cli) ;; "${BENCH_PREFIX}"*) bench_ns_del "$ns" ;; esac
+  done
   lab_ns_down "$BENCH_PREFIX"
 }
 
