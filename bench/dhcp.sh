@@ -97,6 +97,9 @@ perf() {
     perfdhcp -4 -l eth0 -r "$rate" -R "$clients" -p "$secs" -W 500000 "${ip[$name]}" >"$f" 2>&1 || true
   c1=$(bench_cpu_ticks "${pid[$name]}")
   s1=$(udp_rcvbuf_errors "${ns[$name]}"); k1=$(udp_rcvbuf_errors cli)
+  # Seen twice on the shared machine: our namespaces deleted from outside mid-run. Stop rather than print garbage.
+  lab_ns_exists "${BENCH_PREFIX}cli" && lab_ns_exists "${BENCH_PREFIX}${ns[$name]}" ||
+    { bench_log "ERROR: namespace ${BENCH_PREFIX}cli or ${BENCH_PREFIX}${ns[$name]} vanished (deleted from outside?)"; kill -TERM $$; exit 1; }
   # "achieved" = ACKs received / period (perfdhcp's own Rate divides by the period plus the -W wait).
   awk -v srvq=$((s1 - s0)) -v cliq=$((k1 - k0)) -v secs="$secs" -v cpu="$(awk -v d=$((c1 - c0)) -v t="$(getconf CLK_TCK)" 'BEGIN {print d / t}')" '
     /^Rate:/ {rate = $2}
