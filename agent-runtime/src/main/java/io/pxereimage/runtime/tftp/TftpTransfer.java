@@ -3,6 +3,7 @@ package io.pxereimage.runtime.tftp;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -259,9 +260,16 @@ final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
             return;
         }
         ByteBuffer nio = buf.nioBuffer(buf.writerIndex(), len);
-        file.channel().position(offset);
+        // A FileChannel reads at a position in one pread; position()+read() would cost an lseek per block, which
+        // on a lock-step transfer sits on the critical path of every round trip (see docs/performance.md).
+        FileChannel fc = file.channel() instanceof FileChannel f ? f : null;
+        int start = nio.position();
+        if (fc == null) {
+            file.channel().position(offset);
+        }
         while (nio.hasRemaining()) {
-            if (file.channel().read(nio) < 0) {
+            int n = fc != null ? fc.read(nio, offset + (nio.position() - start)) : file.channel().read(nio);
+            if (n < 0) {
                 throw new IOException("file shrank below its announced size at offset " + offset);
             }
         }
