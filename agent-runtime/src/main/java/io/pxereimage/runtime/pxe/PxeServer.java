@@ -161,14 +161,18 @@ public final class PxeServer implements AutoCloseable {
             PxeResponder.Response r = responder.handle(req, localPort, sender);
             metrics.packet(type, r.outcome());
             String who = req.mac().map(Object::toString).orElse("?");
+            if (r.reply() != null) {
+                send(ctx, req, r, localPort, who); // before the log line: the client waits, the log does not
+            }
             String what = localPort == config.proxyPort() ? "PXE" : config.mode() == PxeConfig.Mode.PROXY
                     ? "proxyDHCP" : "DHCP";
             ClientFacts facts = ClientFacts.of(req);
             LOG.info("{} {} {} arch={} ipxe={}{} -> {}", what, type, who, facts.arch, facts.ipxe, facts.extra,
                     r.detail());
-            if (r.reply() == null) {
-                return;
-            }
+        }
+
+        private void send(ChannelHandlerContext ctx, DhcpMessage req, PxeResponder.Response r, int localPort,
+                String who) {
             byte[] out;
             try {
                 out = DhcpCodec.encodeReply(r.reply(), req);
