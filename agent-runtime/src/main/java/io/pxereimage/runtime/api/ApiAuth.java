@@ -5,6 +5,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 
+import io.pxereimage.runtime.device.Secrets;
+
 /**
  * Bearer-token check for {@code /api/v1}.
  *
@@ -39,7 +41,7 @@ public final class ApiAuth {
             }
             return Optional.empty();
         }
-        String presented = bearer(authorization);
+        String presented = Secrets.bearer(authorization);
         if (presented == null) {
             return Optional.of(unauthorized("missing bearer token"));
         }
@@ -51,18 +53,6 @@ public final class ApiAuth {
 
     private static ApiResponse unauthorized(String message) {
         return ApiResponse.error(401, message).withHeader("WWW-Authenticate", "Bearer realm=\"pxe-runtime\"");
-    }
-
-    private static String bearer(String authorization) {
-        if (authorization == null) {
-            return null;
-        }
-        String h = authorization.strip();
-        if (h.length() <= 7 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String t = h.substring(7).strip();
-        return t.isEmpty() ? null : t;
     }
 
     private static byte[] sha256(String s) {

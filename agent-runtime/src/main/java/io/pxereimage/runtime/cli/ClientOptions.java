@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** How CLI commands reach a running runtime: {@code --url}, and the admin token from a file or the environment. */
@@ -26,5 +29,15 @@ final class ClientOptions {
             token = System.getenv(TOKEN_ENV).strip();
         }
         return new ApiClient(url, token);
+    }
+
+    /** GETs {@code path} from the API; on failure prints the reason for the user and returns null. */
+    JsonNode getOrReport(CommandSpec spec, String path) throws IOException, InterruptedException {
+        try {
+            return client().get(path);
+        } catch (ApiClient.Failure f) {
+            spec.commandLine().getErr().println("pxe-runtime: " + f.getMessage());
+            return null;
+        }
     }
 }

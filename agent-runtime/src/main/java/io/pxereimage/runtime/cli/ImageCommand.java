@@ -114,11 +114,8 @@ final class ImageCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            JsonNode images;
-            try {
-                images = client.client().get("/images");
-            } catch (ApiClient.Failure f) {
-                spec.commandLine().getErr().println("pxe-runtime: " + f.getMessage());
+            JsonNode images = client.getOrReport(spec, "/images");
+            if (images == null) {
                 return 1;
             }
             out.println(String.format(Locale.ROOT, "%-20s %-16s %12s %-5s %s", "NAME", "SHA256", "SIZE", "COMPR",

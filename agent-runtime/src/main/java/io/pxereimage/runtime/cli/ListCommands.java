@@ -27,11 +27,8 @@ final class ListCommands {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            JsonNode list;
-            try {
-                list = client.client().get("/machines");
-            } catch (ApiClient.Failure f) {
-                spec.commandLine().getErr().println("pxe-runtime: " + f.getMessage());
+            JsonNode list = client.getOrReport(spec, "/machines");
+            if (list == null) {
                 return 1;
             }
             out.println(String.format(Locale.ROOT, "%-20s %-17s %-7s %s", "NAME", "MAC", "PLAN", "KERNEL"));
@@ -55,11 +52,8 @@ final class ListCommands {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            JsonNode list;
-            try {
-                list = client.client().get("/jobs");
-            } catch (ApiClient.Failure f) {
-                spec.commandLine().getErr().println("pxe-runtime: " + f.getMessage());
+            JsonNode list = client.getOrReport(spec, "/jobs");
+            if (list == null) {
                 return 1;
             }
             out.println(String.format(Locale.ROOT, "%-14s %-12s %-16s %-9s %4s %s", "ID", "TYPE", "MACHINE", "STATE",
