@@ -9,7 +9,8 @@
 # REPS runs of each, interleaved (agent, curl, dd, agent, ...), median reported. The image is half random, half
 # zeros, raw, with an MBR (the first-boot step needs a partition table).
 # Usage: bench/imaging.sh [imageMiB=512] [reps=3] [workdir=/var/tmp/pxr-imaging]
-# Env: JAVA (java), AGENT_JVM_FLAGS ("-XX:+UseSerialGC -Xmx96m"), NO_BUILD=1 (use the jars as they are).
+# Env: JAVA (java), AGENT_JVM_FLAGS ("-XX:+UseSerialGC -Xmx96m"), AGENT_JAR (another agent build, e.g. for
+# before/after comparisons), NO_BUILD=1 (use the jars as they are).
 set -euo pipefail
 mib=${1:-512}; reps=${2:-3}; work=${3:-/var/tmp/pxr-imaging}
 java=${JAVA:-java}; agent_flags=${AGENT_JVM_FLAGS:--XX:+UseSerialGC -Xmx96m}
@@ -17,9 +18,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 mac=52:54:00:be:0c:01; token=bench-admin-token-0123456789
 for c in curl jq sfdisk mkfs.vfat mcopy dd; do command -v $c >/dev/null || { echo "$c missing" >&2; exit 2; }; done
 [[ ${NO_BUILD:-} == 1 ]] || (cd "$repo" && mvn -o -q -DskipTests install)
-runtime_jar=$repo/agent-runtime/target/pxe-runtime.jar; agent_jar=$repo/deploy-agent/target/deploy-agent.jar
+runtime_jar=$repo/agent-runtime/target/pxe-runtime.jar; agent_jar=${AGENT_JAR:-$repo/deploy-agent/target/deploy-agent.jar}
 
-mkdir -p "$work"; work=$(cd "$work" && pwd)
+mkdir -p "$work"; work=$(cd "$work" && pwd); : >"$work/agent.log"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -126,5 +127,5 @@ printf '%-10s %8s   %s\n' what "MB/s" "runs (MB/s)"
 printf '%-10s %8s   %s\n' agent "$(printf '%s\n' "${a[@]}" | median)" "${a[*]}"
 printf '%-10s %8s   %s\n' "curl|dd" "$(printf '%s\n' "${c[@]}" | median)" "${c[*]}"
 printf '%-10s %8s   %s\n' dd "$(printf '%s\n' "${d[@]}" | median)" "${d[*]}"
-grep -h "wrote .* bytes at" "$work/agent.log" | sed 's/^/# agent: /' | tail -n "$reps"
+grep -h "wrote .* bytes at" "$work/agent.log" | sort -u | sed "s/^/# agent: /" | tail -n "$reps"
 rm -f "$work/curl.img" "$work/dd.img" "$disk"
