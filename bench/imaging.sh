@@ -8,7 +8,7 @@
 #   dd        dd if=/dev/zero of=FILE bs=4M count=N conv=fsync                          (the disk's write limit)
 # REPS runs of each, interleaved (agent, curl, dd, agent, ...), median reported. The image is half random, half
 # zeros, raw, with an MBR (the first-boot step needs a partition table).
-# Usage: bench/imaging.sh [imageMiB=512] [reps=3] [workdir=/var/tmp/pxr-imaging]
+# Usage: bench/imaging.sh [imageMiB=512] [reps=3] [workdir=/var/tmp/pxr-imaging]  (the image stays there for reuse)
 # Env: JAVA (java), AGENT_JVM_FLAGS ("-XX:+UseSerialGC -Xmx96m"), AGENT_JAR (another agent build, e.g. for
 # before/after comparisons), NO_BUILD=1 (use the jars as they are).
 set -euo pipefail
