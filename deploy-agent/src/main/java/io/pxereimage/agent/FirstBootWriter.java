@@ -80,7 +80,10 @@ final class FirstBootWriter {
             throw new IOException("sfdisk did not create the cidata partition at sector " + start);
         }
         long offset = start * SECTOR;
-        run(List.of(config.tools.mkfsVfat(), "-I", "-n", "CIDATA", "--offset=" + start, "-h", String.valueOf(start),
+        // -F 12: without it mkfs.fat 4.2 picks FAT32 once the offset is >= 512 MiB and then refuses the 4 MiB
+        // volume ("too small"): every image of 512 MiB or more failed its deploy here.
+        run(List.of(config.tools.mkfsVfat(), "-F", "12", "-I", "-n", "CIDATA", "--offset=" + start, "-h",
+                String.valueOf(start),
                 dev, String.valueOf(SIZE * SECTOR / 1024)), null);
         Path dir = Files.createTempDirectory(config.workDir, "pxe-cidata-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

@@ -80,6 +80,22 @@ class FirstBootWriterTest {
         assertThat(json.path("data").path("jenkinsSecret").asText()).isEqualTo("s3cr3t-value");
     }
 
+    /** mkfs.fat picks FAT32 on its own for volumes at offsets >= 512 MiB, which a 4 MiB volume cannot be. */
+    @Test
+    void volumeBehindALargeImageIsStillFat12() throws Exception {
+        Prereqs.requireCommands("sfdisk", "mkfs.vfat", "mcopy", "mtype", "blkid");
+        long imageSize = 2048 * MIB; // a sparse file: only the table and the volume are written
+        Path disk = TestImages.disk(tmp.resolve("big.img"), imageSize + 8 * MIB, (byte) 0);
+        Commands.Result r = Commands.capture(List.of("sfdisk", disk.toString()), "label: dos\nstart=2048, type=83, size="
+                + (imageSize / 512 - 2048) + "\n", java.time.Duration.ofSeconds(30), null);
+        assertThat(r.ok()).as(r.stderr()).isTrue();
+        long offset = write(disk, imageSize);
+        assertThat(offset).isEqualTo(imageSize);
+        assertThat(TestImages.run("blkid", "-p", "-O", String.valueOf(offset), disk.toString()))
+                .contains("LABEL=\"CIDATA\"").contains("TYPE=\"vfat\"").contains("VERSION=\"FAT12\"");
+        assertThat(mtools("mtype", "-i", disk + "@@" + offset, "::/meta-data")).contains("iid-pxe-j-42");
+    }
+
     @Test
     void gptImageGetsABasicDataPartitionAndAFixedBackupTable() throws Exception {
         Path disk = partitionedDisk("gpt");
