@@ -43,7 +43,7 @@ address: 127.0.0.1
 dataDir: $work/data
 dhcp: {mode: off}
 tftp: {port: 0, root: $work/loaders}
-http: {port: $port, filesRoot: $work/files, apiToken: $token}
+http: {port: $port, bind: 127.0.0.1, filesRoot: $work/files, apiToken: $token}
 deploy: {kernel: deploy/vmlinuz, cmdline: quiet}
 machines:
   - {mac: $mac, name: bench1, action: local}

@@ -76,7 +76,7 @@ public final class PxeRuntime implements AutoCloseable {
         String token = readToken(c, source);
         Path tftpRoot = stageLoaders(Path.of(c.tftp().root()), Path.of(c.dataDir()));
         Path loaderDir = c.http().loaderDir() != null ? Path.of(c.http().loaderDir()) : tftpRoot;
-        HttpConfig httpConfig = HttpConfig.defaults().withBind(anyAddress(), c.http().port())
+        HttpConfig httpConfig = HttpConfig.defaults().withBind(ipv4(c.http().bind()), c.http().port())
                 .withFilesRoot(Path.of(c.http().filesRoot())).withLoaderDir(loaderDir).withApiToken(token);
         // Deploy state (sessions, runtime plan changes, events, images) lives in the data dir; stored plan changes
         // are applied on top of the config file's machines here, before anything is served.

@@ -64,7 +64,7 @@ class ServeConfigTest {
                 dataDir: %s
                 dhcp: {mode: proxy, bind: 127.0.0.1, serverPort: %d, clientPort: %d, proxyPort: %d}
                 tftp: {port: %d, root: /usr/lib/ipxe}
-                http: {port: %d, filesRoot: %s, apiToken: %s}
+                http: {port: %d, bind: 127.0.0.1, filesRoot: %s, apiToken: %s}
                 """.formatted(dir.resolve("data"), base, base + 1, base + 2, freePort(), httpPort,
                 dir, TOKEN);
         Files.createDirectories(dir.resolve("stage"));

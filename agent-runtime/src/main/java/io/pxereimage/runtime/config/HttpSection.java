@@ -8,10 +8,14 @@ package io.pxereimage.runtime.config;
  * @param loaderDir served at {@code /loaders/} for UEFI HTTP boot; defaults to the TFTP root
  * @param apiToken the bearer token for the API; prefer {@code apiTokenFile} so it stays out of the config file
  * @param apiTokenFile a file holding the bearer token
+ * @param bind the address to listen on; {@code 0.0.0.0} (default) for every interface
  */
-public record HttpSection(Integer port, String filesRoot, String loaderDir, String apiToken, String apiTokenFile) {
+public record HttpSection(Integer port, String filesRoot, String loaderDir, String apiToken, String apiTokenFile,
+        String bind) {
     public HttpSection {
         port = Fields.port("port", port, 8080);
+        bind = bind == null ? "0.0.0.0" : bind;
+        Fields.ipv4("bind", bind);
         filesRoot = filesRoot == null ? "/srv/pxe-runtime/files" : filesRoot;
         if (apiToken != null && apiTokenFile != null) {
             throw new IllegalArgumentException("apiToken/apiTokenFile: give one, not both");
@@ -25,6 +29,7 @@ public record HttpSection(Integer port, String filesRoot, String loaderDir, Stri
     @Override
     public String toString() {
         return "HttpSection[port=" + port + ", filesRoot=" + filesRoot + ", loaderDir=" + loaderDir
-                + ", apiToken=" + (apiToken == null ? "none" : "***") + ", apiTokenFile=" + apiTokenFile + "]";
+                + ", apiToken=" + (apiToken == null ? "none" : "***") + ", apiTokenFile=" + apiTokenFile
+                + ", bind=" + bind + "]";
     }
 }

@@ -38,7 +38,7 @@ public record RuntimeConfig(
         dataDir = dataDir == null ? "/var/lib/pxe-runtime" : dataDir;
         dhcp = dhcp == null ? new DhcpSection(null, null, null, null, null, null, null, null, null, null, null) : dhcp;
         tftp = tftp == null ? new TftpSection(null, null, null, null, null) : tftp;
-        http = http == null ? new HttpSection(null, null, null, null, null) : http;
+        http = http == null ? new HttpSection(null, null, null, null, null, null) : http;
         boot = boot == null ? new BootSection(null, null, null) : boot;
         agent = agent == null ? new AgentSection(null, null) : agent;
         machines = machines == null ? List.of() : List.copyOf(machines);

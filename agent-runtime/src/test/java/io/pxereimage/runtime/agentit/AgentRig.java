@@ -65,7 +65,7 @@ final class AgentRig implements AutoCloseable {
                 dataDir: %s
                 dhcp: {mode: off}
                 tftp: {port: 0, root: %s}
-                http: {port: %d, filesRoot: %s, apiToken: %s}
+                http: {port: %d, bind: 127.0.0.1, filesRoot: %s, apiToken: %s}
                 deploy: {kernel: deploy/vmlinuz, initrds: [deploy/initrd.img], cmdline: quiet}
                 agent:
                   pollSeconds: 25
