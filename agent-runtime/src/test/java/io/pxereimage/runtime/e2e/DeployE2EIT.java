@@ -100,7 +100,8 @@ class DeployE2EIT {
                 + " or tcp[((tcp[12]&0xf0)>>2):4] = 0x47455420 or tcp[((tcp[12]&0xf0)>>2):4] = 0x504f5354))";
         LabFixture.BootResult boot = LAB.boot("deploy", "bios", MAC, BOOT_TIMEOUT, OS_DONE,
                 List.of("--disk", disk.toString(), "--allow-reboot", "--mem", "512", "--smp", "2"),
-                List.of(capture), "Kernel panic", FIRSTBOOT + "none", "PXE-REIMAGE-DEPLOY-ENV: agent ended");
+                List.of(capture), "Kernel panic", FIRSTBOOT + "none", "PXE-REIMAGE-DEPLOY-ENV: agent ended",
+                "deploy-image failed:");
 
         boolean cliDone = reimage.waitFor(30, TimeUnit.SECONDS);
         String cliOut = Procs.read(cliLog);
