@@ -42,6 +42,10 @@ class DeployE2EIT {
     static final String OS_DONE = "PXE-REIMAGE-OS: done";
     static final List<String> PHASES = List.of("netboot", "registered", "deploying", "verified",
             "first-boot-written", "rebooting", "local");
+    /** Serial milestones for the phase table, in boot order (agent lines carry "pxe-agent: "). */
+    static final List<String> MILESTONES = List.of(DEPLOY_UP, "pxe-agent: registering with",
+            "pxe-agent: registered:", "] deploying image", "] wrote ", "] image written, fsynced and verified",
+            "] first-boot volume CIDATA", "pxe-agent: running reboot", "Booting from Hard Disk", OS_MARKER, OS_DONE);
     static final Duration BOOT_TIMEOUT = Duration.ofSeconds(Long.getLong("e2e.deploy.timeout", 300));
 
     @RegisterExtension
@@ -99,7 +103,8 @@ class DeployE2EIT {
         String capture = "udp or icmp6 or (tcp port 8080 and (tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0"
                 + " or tcp[((tcp[12]&0xf0)>>2):4] = 0x47455420 or tcp[((tcp[12]&0xf0)>>2):4] = 0x504f5354))";
         LabFixture.BootResult boot = LAB.boot("deploy", "bios", MAC, BOOT_TIMEOUT, OS_DONE,
-                List.of("--disk", disk.toString(), "--allow-reboot", "--mem", "512", "--smp", "2"),
+                List.of("--disk", disk.toString(), "--allow-reboot", "--mem", "512", "--smp",
+                        System.getProperty("e2e.deploy.smp", "2")),
                 List.of(capture), "Kernel panic", FIRSTBOOT + "none", "PXE-REIMAGE-DEPLOY-ENV: agent ended",
                 "deploy-image failed:");
 
@@ -185,12 +190,14 @@ class DeployE2EIT {
                 continue;
             }
             double s = Double.parseDouble(line.substring(0, sp));
-            for (String m : List.of(DEPLOY_UP, "registering with", OS_MARKER, OS_DONE)) {
+            for (String m : MILESTONES) {
                 if (line.contains(m)) {
                     t.putIfAbsent("serial: " + m, s);
                 }
             }
         }
+        Double writeStart = t.get("serial: ] deploying image");
+        Double writeEnd = t.get("serial: ] wrote ");
         Double firstDeploying = null;
         for (JsonNode e : events) {
             double s = Instant.parse(e.get("time").asText()).toEpochMilli() / 1000.0 - t0;
@@ -201,12 +208,18 @@ class DeployE2EIT {
             }
         }
         StringBuilder sb = new StringBuilder("phase (seconds since qemu start)\n");
-        t.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "%8.1f  %s%n", v, k)));
+        t.entrySet().stream().sorted(Map.Entry.comparingByValue())
+                .forEach(e -> sb.append(String.format(Locale.ROOT, "%8.1f  %s%n", e.getValue(), e.getKey())));
+        if (writeStart != null && writeEnd != null && writeEnd > writeStart) {
+            // agent: "deploying image" -> "wrote N bytes" = fetch + write (+ hash) of the whole image, no fsync
+            sb.append(String.format(Locale.ROOT, "image write rate (agent, stream+hash+write): %.1f MiB in %.1f s ="
+                    + " %.2f MiB/s%n", imageSize / 1048576.0, writeEnd - writeStart,
+                    imageSize / 1048576.0 / (writeEnd - writeStart)));
+        }
         Double verified = t.get("event: verified");
         if (firstDeploying != null && verified != null && verified > firstDeploying) {
-            sb.append(String.format(Locale.ROOT, "write+verify rate: %.1f MiB in %.1f s = %.2f MiB/s%n",
-                    imageSize / 1048576.0, verified - firstDeploying, imageSize / 1048576.0 / (verified
-                            - firstDeploying)));
+            sb.append(String.format(Locale.ROOT, "job delivered -> result (write, fsync, first-boot volume, result"
+                    + " post): %.1f s%n", verified - firstDeploying));
         }
         for (JsonNode e : events) {
             if (e.get("phase").asText().equals("deploying")) {
