@@ -46,6 +46,7 @@ class DeployE2EIT {
     static final List<String> MILESTONES = List.of(DEPLOY_UP, "pxe-agent: registering with",
             "pxe-agent: registered:", "] deploying image", "] wrote ", "] image written, fsynced and verified",
             "] first-boot volume CIDATA", "pxe-agent: running reboot", "Booting from Hard Disk", OS_MARKER, OS_DONE);
+    static final java.util.regex.Pattern WROTE = java.util.regex.Pattern.compile("\\] wrote (\\d+) ");
     static final Duration BOOT_TIMEOUT = Duration.ofSeconds(Long.getLong("e2e.deploy.timeout", 300));
 
     @RegisterExtension
@@ -53,24 +54,50 @@ class DeployE2EIT {
 
     @Test
     void blankMachineIsDeployedRebootsAndBootsTheImageWithItsFirstBootData() throws Exception {
+        deploy("stream", MAC, false, false);
+    }
+
+    /**
+     * The same with a block map ({@code image add --block-map}: the agent fetches and writes only the used 1 MiB
+     * ranges) onto a disk full of old data (0xA5): the used ranges must hold the image, the OS must boot.
+     */
+    @Test
+    void usedDiskIsDeployedWithABlockMap() throws Exception {
+        deploy("blockmap", "52:54:00:44:00:02", true, true);
+    }
+
+    private void deploy(String name, String mac, boolean blockMap, boolean dirty) throws Exception {
         String url = "http://" + LAB.ip(1) + ":8080";
         String secret = "v" + HexFormat.of().formatHex(random(8)); // must come back from the disk
-        Path data = LAB.file("runtime-data");
+        Path data = LAB.file(name + "-runtime-data");
         Path tokenFile = LAB.file("api-token");
         Files.writeString(tokenFile, HexFormat.of().formatHex(random(24)) + "\n");
         Path image = LAB.deployAssets.resolve("demo-disk.img");
         long imageSize = Files.size(image);
-        String imageSha = sha256(image, 0, imageSize, null);
-        Path disk = LAB.file("disk.img");
+        String imageSha = DiskCheck.sha256(image, 0, imageSize, null);
+        Path disk = LAB.file(name + "-disk.img");
         Procs.runOk(List.of("truncate", "-s", "256M", disk.toString()), Map.of(), LAB.file("setup.log"),
                 Duration.ofSeconds(10));
+        if (dirty) {
+            byte[] old = new byte[1 << 20];
+            Arrays.fill(old, (byte) 0xa5);
+            try (var ch = java.nio.channels.FileChannel.open(disk, java.nio.file.StandardOpenOption.WRITE)) {
+                for (long off = 0; off < 48L << 20; off += old.length) {
+                    ch.write(java.nio.ByteBuffer.wrap(old), off);
+                }
+            }
+        }
 
         // The image goes into the catalog offline, before the runtime starts (the runtime reads images.json).
-        Procs.runOk(RuntimeProcess.javaCommand(LAB, "image", "add", "demo", image.toString(), "--data-dir",
-                data.toString()), Map.of(), LAB.file("image-add.log"), Duration.ofSeconds(120));
-        assertThat(Procs.read(LAB.file("image-add.log"))).contains(imageSha);
+        List<String> add = new ArrayList<>(RuntimeProcess.javaCommand(LAB, "image", "add", "demo", image.toString(),
+                "--data-dir", data.toString()));
+        if (blockMap) {
+            add.add("--block-map");
+        }
+        Procs.runOk(add, Map.of(), LAB.file(name + "-image-add.log"), Duration.ofSeconds(120));
+        assertThat(Procs.read(LAB.file(name + "-image-add.log"))).contains(imageSha);
 
-        Path config = LAB.file("runtime.yaml");
+        Path config = LAB.file(name + "-runtime.yaml");
         Files.writeString(config, """
                 interface: eth0
                 dataDir: %s
@@ -86,11 +113,20 @@ class DeployE2EIT {
                 agent: {pollSeconds: 10}
                 machines:
                   - {mac: "%s", name: %s, action: local}
-                """.formatted(data, LAB.deployAssets, tokenFile, MAC, MACHINE));
-        RuntimeProcess runtime = LAB.serve("runtime", config);
+                """.formatted(data, LAB.deployAssets, tokenFile, mac, MACHINE));
+        RuntimeProcess runtime = LAB.serve(name + "-runtime", config);
+        try {
+            deploy(name, mac, blockMap, url, secret, tokenFile, runtime, image, imageSize, imageSha, disk);
+        } finally {
+            runtime.stop(); // frees ports 67/8080 for the next test
+        }
+    }
+
+    private void deploy(String name, String mac, boolean blockMap, String url, String secret, Path tokenFile,
+            RuntimeProcess runtime, Path image, long imageSize, String imageSha, Path disk) throws Exception {
 
         // The CLI asks for the reimage and follows the job until the agent reports the result.
-        Path cliLog = LAB.file("reimage.log");
+        Path cliLog = LAB.file(name + "-reimage.log");
         List<String> cli = new ArrayList<>(LAB.inNamespace("srv"));
         cli.addAll(RuntimeProcess.javaCommand(LAB, "reimage", MACHINE, "--image", "demo", "--disk", "/dev/vda",
                 "--hostname", HOSTNAME, "--data", "e2ekey=" + secret, "--wait",
@@ -102,7 +138,7 @@ class DeployE2EIT {
 
         String capture = "udp or icmp6 or (tcp port 8080 and (tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0"
                 + " or tcp[((tcp[12]&0xf0)>>2):4] = 0x47455420 or tcp[((tcp[12]&0xf0)>>2):4] = 0x504f5354))";
-        LabFixture.BootResult boot = LAB.boot("deploy", "bios", MAC, BOOT_TIMEOUT, OS_DONE,
+        LabFixture.BootResult boot = LAB.boot(name, "bios", mac, BOOT_TIMEOUT, OS_DONE,
                 List.of("--disk", disk.toString(), "--allow-reboot", "--mem", "512", "--smp",
                         System.getProperty("e2e.deploy.smp", "2")),
                 List.of(capture), "Kernel panic", FIRSTBOOT + "none", "PXE-REIMAGE-DEPLOY-ENV: agent ended",
@@ -110,13 +146,13 @@ class DeployE2EIT {
 
         boolean cliDone = reimage.waitFor(30, TimeUnit.SECONDS);
         String cliOut = Procs.read(cliLog);
-        Path events = LAB.file("events.json");
+        Path events = LAB.file(name + "-events.json");
         Procs.runOk(LAB.inNamespace("srv", "curl", "-sS", "--fail", "--max-time", "5", "-o", events.toString(),
                 "-H", "Authorization: Bearer " + Files.readString(tokenFile).strip(),
                 url + "/api/v1/events?machine=" + MACHINE), Map.of(), LAB.file("curl.log"), Duration.ofSeconds(15));
         JsonNode list = new ObjectMapper().readTree(events.toFile());
         String phaseTable = phases(boot, list, imageSize);
-        Files.writeString(LAB.file("phases.txt"), phaseTable);
+        Files.writeString(LAB.file(name + "-phases.txt"), phaseTable);
         System.out.println(phaseTable);
 
         String serial = boot.serial();
@@ -149,40 +185,13 @@ class DeployE2EIT {
         assertThat(seen.stream().filter("netboot"::equals).count()).as("deploy scripts served").isEqualTo(1);
         assertThat(Procs.read(runtime.log)).doesNotContain(secret);
 
-        checkDisk(disk, image, imageSize, imageSha);
-    }
-
-    /**
-     * The disk holds the image byte for byte except the MBR's partition entry 2 (bytes 462-477): the agent's
-     * {@code sfdisk --append} added the CIDATA partition there and changes nothing else in the image's range (the
-     * demo image uses entry 1 only, entries 2-4 are zero). So: hash the disk's first imageSize bytes with entry 2
-     * taken from the image and compare to the image's sha256; then check entry 2 itself (type 0x0c, starting on a
-     * 1 MiB boundary at or after the image's end) and the FAT label CIDATA in that partition's boot sector.
-     */
-    private static void checkDisk(Path disk, Path image, long imageSize, String imageSha) throws Exception {
-        byte[] imgMbr = head(image, 512);
-        byte[] diskMbr = head(disk, 512);
-        assertThat(sha256(disk, 0, imageSize, Arrays.copyOfRange(imgMbr, 462, 478)))
-                .as("disk = image except MBR entry 2").isEqualTo(imageSha);
-        byte[] entry = Arrays.copyOfRange(diskMbr, 462, 478);
-        assertThat(entry[4] & 0xff).as("partition 2 type").isEqualTo(0x0c);
-        long start = le32(entry, 8);
-        long sectors = le32(entry, 12);
-        assertThat(start * 512).as("CIDATA start").isGreaterThanOrEqualTo(imageSize);
-        assertThat(start % 2048).as("CIDATA alignment").isZero();
-        assertThat(sectors).isEqualTo(8192);
-        try (var ch = java.nio.channels.FileChannel.open(disk)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(512);
-            ch.read(b, start * 512);
-            // FAT12/16 boot sector: volume label at 0x2b
-            assertThat(new String(b.array(), 0x2b, 11, java.nio.charset.StandardCharsets.US_ASCII).strip())
-                    .isEqualTo("CIDATA");
-        }
+        DiskCheck.check(disk, image, imageSize, imageSha, blockMap);
     }
 
     /** "qemu start -> ..." from the serial log and the runtime's events, plus the image write rate. */
     private static String phases(LabFixture.BootResult boot, JsonNode events, long imageSize) throws IOException {
         Map<String, Double> t = new LinkedHashMap<>();
+        long written = 0; // the agent's "wrote N [mapped] bytes": all of the image, or the mapped ranges
         double t0 = Double.parseDouble(Procs.read(Path.of(boot.serialLog() + ".t0")).strip());
         for (String line : Procs.read(Path.of(boot.serialLog() + ".ts")).lines().toList()) {
             int sp = line.indexOf(' ');
@@ -194,6 +203,10 @@ class DeployE2EIT {
                 if (line.contains(m)) {
                     t.putIfAbsent("serial: " + m, s);
                 }
+            }
+            java.util.regex.Matcher w = WROTE.matcher(line);
+            if (written == 0 && w.find()) {
+                written = Long.parseLong(w.group(1));
             }
         }
         Double writeStart = t.get("serial: ] deploying image");
@@ -212,9 +225,9 @@ class DeployE2EIT {
                 .forEach(e -> sb.append(String.format(Locale.ROOT, "%8.1f  %s%n", e.getValue(), e.getKey())));
         if (writeStart != null && writeEnd != null && writeEnd > writeStart) {
             // agent: "deploying image" -> "wrote N bytes" = fetch + write (+ hash) of the whole image, no fsync
-            sb.append(String.format(Locale.ROOT, "image write rate (agent, stream+hash+write): %.1f MiB in %.1f s ="
-                    + " %.2f MiB/s%n", imageSize / 1048576.0, writeEnd - writeStart,
-                    imageSize / 1048576.0 / (writeEnd - writeStart)));
+            sb.append(String.format(Locale.ROOT, "image write rate (agent, fetch+hash+write): %.1f of %.1f MiB in %.1f s"
+                    + " = %.2f MiB/s%n", written / 1048576.0, imageSize / 1048576.0, writeEnd - writeStart,
+                    written / 1048576.0 / (writeEnd - writeStart)));
         }
         Double verified = t.get("event: verified");
         if (firstDeploying != null && verified != null && verified > firstDeploying) {
@@ -228,40 +241,6 @@ class DeployE2EIT {
             }
         }
         return sb.toString();
-    }
-
-    private static long le32(byte[] b, int off) {
-        return (b[off] & 0xffL) | (b[off + 1] & 0xffL) << 8 | (b[off + 2] & 0xffL) << 16 | (b[off + 3] & 0xffL) << 24;
-    }
-
-    private static byte[] head(Path file, int n) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return in.readNBytes(n);
-        }
-    }
-
-    /** sha256 of {@code file}'s first {@code length} bytes, with bytes 462-477 replaced by {@code entry2} if given. */
-    private static String sha256(Path file, long from, long length, byte[] entry2) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = Files.newInputStream(file)) {
-            in.skipNBytes(from);
-            byte[] buf = new byte[1 << 20];
-            long left = length;
-            boolean firstBlock = true;
-            while (left > 0) {
-                int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, left));
-                if (n <= 0) {
-                    throw new IOException(file + " is shorter than " + length + " bytes");
-                }
-                if (firstBlock && entry2 != null) {
-                    System.arraycopy(entry2, 0, buf, 462, 16);
-                }
-                firstBlock = false;
-                md.update(buf, 0, n);
-                left -= n;
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 
     private static byte[] random(int n) {
