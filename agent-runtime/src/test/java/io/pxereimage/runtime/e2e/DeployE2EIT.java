@@ -159,6 +159,8 @@ class DeployE2EIT {
         assertThat(serial.indexOf(DEPLOY_UP)).as("deploy environment came up").isGreaterThanOrEqualTo(0)
                 .isLessThan(serial.indexOf(OS_MARKER));
         assertThat(serial).contains("pxe.token=").contains(OS_MARKER);
+        // java's stdout and stderr are both the console: the agent must print each line once
+        assertThat(serial.lines().filter(l -> l.contains("pxe-agent: registering with")).count()).isEqualTo(1);
         List<String> firstBoot = serial.lines().filter(l -> l.contains(FIRSTBOOT)).toList();
         assertThat(firstBoot).as("first-boot lines").anyMatch(l -> l.contains(secret))
                 .anyMatch(l -> l.contains(HOSTNAME)).anyMatch(l -> l.contains(url));
