@@ -33,6 +33,11 @@ ALIASES=(mkfs.fat:mkfs.vfat mtools:mcopy mtools:mdir mtools:mtype mtools:mformat
 MODULES=(virtio_pci virtio_blk virtio_net virtio_rng virtio_scsi sd_mod fat vfat nls_cp437 nls_ascii nls_utf8)
 for c in jlink strip cpio zstd ldd keytool "${TOOLS[@]}"; do command -v "$c" >/dev/null || ba_die "$c missing: run lab/install-deps.sh"; done
 tool_paths=(); for t in "${TOOLS[@]}"; do tool_paths+=("$(realpath "$(command -v "$t")")"); done
+# mtools converts short names through iconv to its DOS codepage (default 850; 437 is FAT's usual one): without
+# glibc's gconv modules for them every mcopy fails with "Error converting to codepage 850 Invalid argument".
+GCONV_DIR=/usr/lib/x86_64-linux-gnu/gconv
+gconv_files=("$GCONV_DIR/IBM850.so" "$GCONV_DIR/IBM437.so" "$GCONV_DIR/gconv-modules" "$GCONV_DIR/gconv-modules.cache")
+for f in "${gconv_files[@]}"; do [[ -e $f ]] || ba_die "$f missing (libc6)"; done
 
 ba_lock "$BA_CACHE/.lock-deploy"
 ba_kernel
@@ -43,7 +48,7 @@ SELF=("${BASH_SOURCE[0]}" "$BA_DIR/lib.sh" "$BA_DIR/deploy-init.sh" "$BA_DIR/udh
 JRE_RECIPE=1
 jre_key=$(echo "$JRE_RECIPE $MODS ${JLINK_OPTS[*]}" | ba_key "$JDK/release" "$JDK/lib/server/libjvm.so" ${CA:+"$CA"})
 key=$(echo "$LAB_KPKG $jre_key $BA_ZSTD_LEVEL ${TOOLS[*]} ${ALIASES[*]} ${MODULES[*]} ${BOOT_ASSETS_NO_CDS:-}" \
-  | ba_key "${SELF[@]}" "$BA_BUSYBOX" "$JAR" "${tool_paths[@]}")
+  | ba_key "${SELF[@]}" "$BA_BUSYBOX" "$JAR" "${tool_paths[@]}" "${gconv_files[@]}")
 if [[ $(cat "$OUT/.deploy-env-key" 2>/dev/null) == "$key" && -s $OUT/deploy-initrd.img && -s $OUT/deploy-vmlinuz ]]; then
   ba_log "up to date: $OUT/deploy-initrd.img"
   exit 0
@@ -83,6 +88,8 @@ mkdir -p "$root"/{proc,sys,dev,run,tmp,root,etc,agent}
 cp -a "$JRE" "$root/jre"
 ba_libs "$root" "$root/jre/bin/java" "$root"/jre/lib/*.so "$root/jre/lib/server/libjvm.so"
 ba_elf "$root" "${tool_paths[@]}"
+ba_elf "$root" "${gconv_files[@]}"
+[[ -d $GCONV_DIR/gconv-modules.d ]] && cp -a "$GCONV_DIR/gconv-modules.d" "$root$GCONV_DIR/"
 for a in "${ALIASES[@]}"; do
   src=$(realpath "$(command -v "${a%%:*}")")
   ln -sf "${src##*/}" "$root$(dirname "$src")/${a#*:}"

@@ -4,7 +4,7 @@
 #   qemu-boot.sh [--prefix P] [--firmware bios|uefi] [--mac MAC] [--tap N] [--disk FILE]
 #                [--uuid UUID] [--timeout SECONDS] [--serial-log FILE] [--marker STRING] [--mem MB] [--smp N]
 #                [--nic-rom default|none|FILE] [--uefi-net all|pxe4|pxe6|http] [--boot ORDER]
-#                [-- EXTRA QEMU ARGS]
+#                [--allow-reboot] [-- EXTRA QEMU ARGS]
 #
 # Defaults: prefix $LAB_PREFIX (else pxl-), bios, MAC 52:54:00:12:34:56, tap 0, timeout 60,
 # serial log ./serial-<mac>.log, marker "PXE-REIMAGE-MARKER: init reached", 512 MB, 1 vCPU.
@@ -15,6 +15,8 @@
 #   pxe4 (default) = no PXEv6 (a failing PXEv4 otherwise costs ~64 s of DHCPv6 retries before HTTP);
 #   pxe6 = no PXEv4 (PXEv6 first: DHCPv6 Solicit with boot-file-url request);
 #   http = no PXE at all, straight to UEFI HTTP boot (arch 16).
+# --allow-reboot: no -no-reboot, so a guest reboot restarts the machine in the same qemu (same boot
+#   order, same disk: a deploy that reboots into the written disk); a guest power-off still ends qemu.
 # Markers are matched as fixed strings anywhere in the serial output (also in unfinished lines).
 # Writes SERIAL_LOG (raw) and SERIAL_LOG.ts ("<seconds since qemu start> <line>").
 # Exit: 0 marker seen, 1 timeout, 3 qemu exited without the marker, 2 usage.
@@ -24,7 +26,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 prefix=${LAB_PREFIX:-pxl-} fw=bios mac=52:54:00:12:34:56 tap=0 disk="" timeout=60 log="" \
-  marker=$LAB_MARKER_DEFAULT mem=512 smp=1 nicrom="" boot="" uefinet=pxe4 uuid=""
+  marker=$LAB_MARKER_DEFAULT mem=512 smp=1 nicrom="" boot="" uefinet=pxe4 uuid="" noreboot=-no-reboot
 extra=()
 while (($#)); do
   case $1 in
@@ -42,8 +44,9 @@ while (($#)); do
     --nic-rom) nicrom=$2; shift 2 ;;
     --boot) boot=$2; shift 2 ;;
     --uefi-net) uefinet=$2; shift 2 ;;
+    --allow-reboot) noreboot=""; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "qemu-boot: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -79,7 +82,7 @@ case ${nicrom:-$([[ $fw == uefi ]] && echo none || echo default)} in
   *) nic+=",romfile=$nicrom" ;;
 esac
 cmd=(qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" -nographic -nodefaults -display none
-  -serial stdio -monitor none -no-reboot
+  -serial stdio -monitor none ${noreboot:+"$noreboot"}
   -netdev "tap,id=n0,ifname=tap$tap,script=no,downscript=no" -device "$nic"
   -device virtio-rng-pci)
 if [[ $fw == uefi ]]; then

@@ -49,6 +49,9 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
     Path work;
     Path assets;
     Path jar;
+    /** Deploy environment + demo image ({@code boot-assets/}), only with {@link #withDeployAssets()}. */
+    Path deployAssets;
+    private boolean wantDeployAssets;
     private final Deque<Process> processes = new ArrayDeque<>();
     private final List<RuntimeProcess> runtimes = new ArrayList<>();
     private final List<BootResult> boots = new ArrayList<>();
@@ -60,6 +63,15 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
     LabFixture(String prefix, String subnet) {
         this.prefix = prefix;
         this.subnet = subnet;
+    }
+
+    /**
+     * Also builds the deploy environment (kernel, initrd with the agent) and the demo disk image into
+     * {@code lab/work/deploy-assets} (cached by boot-assets/), and checks what those recipes need.
+     */
+    LabFixture withDeployAssets() {
+        wantDeployAssets = true;
+        return this;
     }
 
     @Override
@@ -89,6 +101,14 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         jar = Path.of(System.getenv().getOrDefault("PXE_RUNTIME_JAR",
                 module.resolve("target/pxe-runtime.jar").toString()));
         Prerequisites.requireFiles(repo.resolve("lab/netns.sh").toString(), jar.toString());
+        if (wantDeployAssets) {
+            // boot-assets/build-deploy-env.sh and build-demo-image.sh (syslinux, mtools, dosfstools, fdisk, JDK).
+            Prerequisites.requireCommands("syslinux", "mcopy", "mkfs.fat", "sfdisk", "cpio", "zstd", "strip", "ldd",
+                    "sha256sum", "truncate");
+            Path jdkBin = Path.of(System.getProperty("java.home"), "bin");
+            Prerequisites.requireFiles(jdkBin.resolve("jlink").toString(), jdkBin.resolve("keytool").toString(),
+                    "/usr/lib/syslinux/mbr/mbr.bin", repo.resolve("deploy-agent/target/deploy-agent.jar").toString());
+        }
     }
 
     private void setUp() throws Exception {
@@ -100,6 +120,17 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         assets = repo.resolve("lab/work/assets"); // shared, cached and flock-serialised by build-assets.sh
         Procs.runOk(List.of("bash", lab("build-assets.sh"), assets.toString()), env(), file("setup.log"),
                 Duration.ofSeconds(600));
+        if (wantDeployAssets) {
+            deployAssets = repo.resolve("lab/work/deploy-assets");
+            Map<String, String> env = env();
+            // the recipes look jlink up on PATH: prefer the JDK running this test
+            env.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+            Procs.runOk(List.of("bash", repo.resolve("boot-assets/build-deploy-env.sh").toString(),
+                    deployAssets.toString(), repo.resolve("deploy-agent/target/deploy-agent.jar").toString()), env,
+                    file("setup.log"), Duration.ofSeconds(600));
+            Procs.runOk(List.of("bash", repo.resolve("boot-assets/build-demo-image.sh").toString(),
+                    deployAssets.toString()), env, file("setup.log"), Duration.ofSeconds(600));
+        }
         namespacesTouched = true;
         // A previous run killed hard may have left the namespaces (and a runtime holding port 67): start clean.
         Procs.runOk(List.of("bash", lab("netns.sh"), "down", prefix), env(), file("setup.log"), Duration.ofSeconds(60));
@@ -217,28 +248,48 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         return r;
     }
 
+    /** Starts {@code pxe-runtime serve --config CONFIG} in the server namespace. */
+    RuntimeProcess serve(String name, Path config) throws Exception {
+        RuntimeProcess r = RuntimeProcess.serve(this, name, config);
+        runtimes.add(r);
+        return r;
+    }
+
+    BootResult boot(String name, String firmware, String mac, Duration timeout, String marker, String... deadEnds)
+            throws Exception {
+        return boot(name, firmware, mac, timeout, marker, List.of(), List.of(), deadEnds);
+    }
+
     /**
      * Boots one qemu machine through {@code lab/qemu-boot.sh} and waits for {@code marker} (bounded by
      * {@code timeout}), with a server-side capture ({@code NAME.pcap}) running around it. The boot also ends as soon
      * as the serial output shows one of {@link #DEAD_ENDS} or {@code deadEnds} (other than the marker itself).
+     * {@code qemuBootArgs} go to qemu-boot.sh (e.g. {@code --disk}, {@code --allow-reboot}); {@code captureFilter}
+     * (BPF words, empty = lab_capture_start's default) keeps a long transfer's packets out of the capture.
      */
-    BootResult boot(String name, String firmware, String mac, Duration timeout, String marker, String... deadEnds)
-            throws Exception {
+    BootResult boot(String name, String firmware, String mac, Duration timeout, String marker,
+            List<String> qemuBootArgs, List<String> captureFilter, String... deadEnds) throws Exception {
         List<String> ends = new ArrayList<>(DEAD_ENDS);
         ends.addAll(List.of(deadEnds));
         ends.remove(marker);
         Path serial = file(name + ".serial.log");
         Path pcap = file(name + ".pcap");
         Path out = file(name + ".qemu-boot.log");
+        StringBuilder filter = new StringBuilder();
+        for (String w : captureFilter) {
+            filter.append(" '").append(w).append('\'');
+        }
         LabService capture = LabService.start(this, name + "-capture", "LAB_CAP_SNAPLEN=300 lab_capture_start "
-                + prefix + " " + pcap, "lab_capture_stop " + pcap);
+                + prefix + " " + pcap + filter, "lab_capture_stop " + pcap);
         long started = System.nanoTime();
         String deadEnd = null;
         int rc;
         try {
-            Process q = track(Procs.start(List.of("bash", lab("qemu-boot.sh"), "--prefix", prefix, "--firmware",
+            List<String> cmd = new ArrayList<>(List.of("bash", lab("qemu-boot.sh"), "--prefix", prefix, "--firmware",
                     firmware, "--mac", mac, "--timeout", Long.toString(timeout.toSeconds()), "--serial-log",
-                    serial.toString(), "--marker", marker), env(), out));
+                    serial.toString(), "--marker", marker));
+            cmd.addAll(qemuBootArgs);
+            Process q = track(Procs.start(cmd, env(), out));
             long deadline = started + timeout.plusSeconds(30).toNanos(); // qemu-boot.sh has its own timeout
             while (q.isAlive() && System.nanoTime() < deadline && deadEnd == null) {
                 Thread.sleep(200);

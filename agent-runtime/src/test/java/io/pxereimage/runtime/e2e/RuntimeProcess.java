@@ -12,7 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The runtime under test: {@code pxe-runtime.jar boot KERNEL INITRD} as a child process in the server namespace,
+ * The runtime under test: {@code pxe-runtime.jar boot KERNEL INITRD} (or {@code serve --config FILE}) as a child
+ * process in the server namespace,
  * its log (stderr) in {@code target/e2e/<TestClass>/NAME.log}. Started means "logged {@code ready}".
  */
 final class RuntimeProcess {
@@ -40,6 +41,24 @@ final class RuntimeProcess {
             cmd.add("--mac");
             cmd.add(mac);
         }
+        return launch(lab, cmd, log);
+    }
+
+    /** {@code pxe-runtime.jar serve --config CONFIG} in the server namespace, log in {@code NAME.log}. */
+    static RuntimeProcess serve(LabFixture lab, String name, Path config) throws Exception {
+        return launch(lab, lab.inNamespace("srv", javaCommand(lab, "serve", "--config", config.toString())
+                .toArray(String[]::new)), lab.file(name + ".log"));
+    }
+
+    /** {@code java -jar pxe-runtime.jar ARGS...} (no namespace: callers wrap it as needed). */
+    static List<String> javaCommand(LabFixture lab, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-jar", lab.jar.toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private static RuntimeProcess launch(LabFixture lab, List<String> cmd, Path log) throws Exception {
         // `ip netns exec` execs the command, so this Process is the JVM itself and SIGTERM reaches its hook.
         Process p = lab.track(Procs.start(cmd, Map.of(), log));
         if (!Procs.awaitText(log, READY, p, Duration.ofSeconds(60))) {
