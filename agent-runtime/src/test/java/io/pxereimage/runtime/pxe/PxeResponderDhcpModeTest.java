@@ -33,43 +33,7 @@ import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.MacAddress;
 
 /** DHCP mode: leases with and without boot information, NAK, renewal, DECLINE/RELEASE/INFORM. No sockets. */
-class PxeResponderDhcpModeTest {
-    static final Inet4Address SERVER = Ip4.parse("10.231.10.1");
-    static final BootSpec SPEC = new BootSpec("vmlinuz", List.of("initrd.img"), "console=ttyS0");
-    static final InetSocketAddress FROM_68 = new InetSocketAddress(Ip4.ANY, 68);
-
-    final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    final MachineRegistry machines = new MachineRegistry();
-    final BootPlanner planner = new BootPlanner(machines, Loaders.DEBIAN, 8080);
-
-    void know(String... macs) {
-        for (String m : macs) {
-            machines.put(MachinePlan.boot(MacAddress.parse(m), null, SPEC));
-        }
-    }
-
-    PxeResponder proxy() {
-        return new PxeResponder(PxeConfig.proxy(SERVER), planner, machines, null, clock);
-    }
-
-    PxeConfig dhcpConfig() {
-        return PxeConfig.dhcp(SERVER, Ip4.parse("10.231.10.100"), Ip4.parse("10.231.10.199"),
-                Ip4.parse("255.255.255.0"), Duration.ofMinutes(10), null)
-                .withRouterAndDns(Ip4.parse("10.231.10.254"), List.of(Ip4.parse("10.231.10.53")));
-    }
-
-    LeasePool pool = new LeasePool(LeasePool.Config.of(Ip4.parse("10.231.10.100"), Ip4.parse("10.231.10.199"),
-            SERVER, Duration.ofMinutes(10)), clock, LeaseStore.NONE);
-
-    PxeResponder dhcp() {
-        return new PxeResponder(dhcpConfig(), planner, machines, pool, clock);
-    }
-
-    /** Every reply must survive the encoder and decode back to itself. */
-    static DhcpMessage wire(DhcpMessage reply, DhcpMessage req) throws Exception {
-        return DhcpCodec.decode(DhcpCodec.encodeReply(reply, req));
-    }
-
+class PxeResponderDhcpModeTest extends ResponderFixture {
     @Test
     void dhclientInitRebootIsAcknowledgedForAFreeAddress() {
         know("82:83:d1:e3:fc:c0");
