@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# demo.sh: end-to-end demo of one PXE boot in the lab, with a timeline.
+# demo.sh: the lab demo. By default (DEMO=deploy) the whole chain: a blank-disk machine is PXE-booted, imaged
+# with progress and comes up from its own disk printing its first-boot data (lab/demo-deploy.sh).
+# DEMO=boot: one PXE boot of a kernel + initrd, with a timeline:
 #   deps -> assets -> runtime jar -> namespaces -> PXE server -> one BIOS qemu machine -> timeline
 # Env: LAB_PREFIX (pxl9-), LAB_SUBNET (10.231.20), DEMO_SERVER (java|dnsmasq; default java:
 #      our runtime; dnsmasq shows the same lab with a reference server),
@@ -11,6 +13,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
+if [[ ${DEMO:-deploy} == deploy ]]; then
+  exec "$HERE/demo-deploy.sh" "$@"
+fi
 
 P=${LAB_PREFIX:-pxl9-} S=${LAB_SUBNET:-10.231.20}
 SERVER=${DEMO_SERVER:-java} FW=${DEMO_FIRMWARE:-bios}
