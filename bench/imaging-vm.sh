@@ -9,7 +9,7 @@
 # The run jobs time themselves with the guest's /proc/uptime and print "T start end" (their stdout comes back as
 # job log events). The image is half random, half zeros, raw, with an MBR (the first-boot step needs one).
 # Usage (root): bench/imaging-vm.sh [imageMiB=128] [reps=2]     Env: NO_BUILD=1, LAB_PREFIX (pxv-), LAB_SUBNET
-# (10.231.90), WORK (/var/tmp/pxr-imaging-vm).
+# (10.231.90), WORK (/var/tmp/pxr-imaging-vm), AGENT_REPS (1; each further one boots qemu again).
 set -euo pipefail
 mib=${1:-128}; reps=${2:-2}
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,7 +48,7 @@ size=$(stat -c %s "$img")
 disk=$work/disk.img; rm -f "$disk"; truncate -s 512M "$disk"
 rm -rf "$work/data" "$work/lab"; mkdir -p "$work/data"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/token"; token=$(cat "$work/token")
-java -jar "$jar" image add bench "$img" --data-dir "$work/data" >"$work/image-add.log"
+java -jar "$jar" image add bench "$img" --data-dir "$work/data" >"$work/image-add.log" 2>&1
 sha=$(sha256sum "$img" | cut -d' ' -f1)
 
 # --- lab + runtime (plan `deploy`: the machine boots the deploy environment and its agent waits for jobs) -------
@@ -73,17 +73,22 @@ api() { srv curl -sf --max-time 10 -H "Authorization: Bearer $token" -H 'Content
 echo "# VM imaging bench: $mib MiB raw image (half random, half zeros), qemu TCG BIOS 1 vCPU 512 MiB, 512 MiB raw" \
   "virtio disk, $(nproc) host cpus, $(date -u +%FT%TZ)"
 echo "# load before: $(uptime | sed 's/.*load average/load average/')"
-t_qemu=$(date +%s)
-bash "$repo/lab/qemu-boot.sh" --prefix "$prefix" --firmware bios --mac "$mac" --disk "$disk" --mem 512 --smp 1 \
-  --timeout 1500 --serial-log "$work/serial.log" --marker "PXE-VMBENCH-NEVER-PRINTED" >"$work/qemu-boot.log" 2>&1 &
-qpid=$!; pids+=($qpid)
-for _ in $(seq 300); do
-  api "$url/api/v1/events?machine=$machine" 2>/dev/null | jq -e 'map(select(.phase == "registered")) | length > 0' \
-    >/dev/null && break
-  kill -0 $qpid 2>/dev/null || { echo "qemu ended before the agent registered" >&2; tail "$work/serial.log" >&2; exit 1; }
-  sleep 1
-done
-echo "# agent registered $(($(date +%s) - t_qemu)) s after qemu start"
+qemu_start() { # N: boot the machine (network first, then the disk), wait until its agent registered
+  local n0 t0; t0=$(date +%s)
+  n0=$(api "$url/api/v1/events?machine=$machine" | jq '[.[] | select(.phase == "registered")] | length')
+  bash "$repo/lab/qemu-boot.sh" --prefix "$prefix" --firmware bios --mac "$mac" --disk "$disk" --mem 512 --smp 1 \
+    --timeout 900 --serial-log "$work/serial-$1.log" --marker "PXE-VMBENCH-NEVER-PRINTED" >"$work/qemu-boot-$1.log" 2>&1 &
+  qpid=$!; pids+=($qpid)
+  if [[ $1 == 1 ]]; then # later boots: the agent takes the queued reimage job at once
+    for _ in $(seq 300); do
+      (($(api "$url/api/v1/events?machine=$machine" | jq '[.[] | select(.phase == "registered")] | length') > n0)) && break
+      kill -0 $qpid 2>/dev/null || { echo "qemu ended before the agent registered" >&2; tail "$work/serial-$1.log" >&2; exit 1; }
+      sleep 1
+    done
+    echo "# agent registered $(($(date +%s) - t0)) s after qemu start"
+  fi
+}
+qemu_start 1
 
 await_job() { # ID TIMEOUT: waits for a terminal state, prints the job JSON
   local s
@@ -94,33 +99,51 @@ await_job() { # ID TIMEOUT: waits for a terminal state, prints the job JSON
   done
   api "$url/api/v1/jobs/$1"
 }
-run_timed() { # NAME SHELL-CMD: a run job that times itself in the guest; prints MB/s
+run_timed() { # NAME SHELL-CMD [CHECK]: a run job that times itself in the guest; prints MB/s seconds [hash-MB/s]
+  # CHECK: then hash the image's range of the disk (busybox sha256sum, timed too) and compare with the image's
   local cmd="a=\$(cut -d' ' -f1 /proc/uptime); $2; b=\$(cut -d' ' -f1 /proc/uptime); echo \"T \$a \$b\""
-  local id json t
+  [[ -n ${3:-} ]] && cmd+="; h=\$(head -c $size /dev/vda | sha256sum); c=\$(cut -d' ' -f1 /proc/uptime); echo \"H \$b \$c \$h\""
+  local id json t h
   id=$(api -X POST "$url/api/v1/machines/$machine/jobs" \
     -d "$(jq -nc --arg c "$cmd" '{type: "run", command: ["sh", "-c", $c]}')" | jq -r .id)
   json=$(await_job "$id" 600); echo "$json" >"$work/job-$1-$id.json"
   [[ $(jq -r .state <<<"$json") == succeeded ]] || { echo "$1 job $id: $(jq -c '[.state, .message]' <<<"$json")" >&2
     jq -r '.events[].message' <<<"$json" >&2; exit 1; }
   t=$(jq -r '.events[].message' <<<"$json" | sed -n 's/^stdout: T \([0-9.]*\) \([0-9.]*\)$/\1 \2/p' | tail -1)
-  awk -v b="$size" -v t="$t" 'BEGIN { split(t, x, " "); printf "%.1f %.2f\n", b / (x[2] - x[1]) / 1e6, x[2] - x[1] }'
+  awk -v b="$size" -v t="$t" 'BEGIN { split(t, x, " "); printf "%.1f %.2f", b / (x[2] - x[1]) / 1e6, x[2] - x[1] }'
+  if [[ -n ${3:-} ]]; then
+    h=$(jq -r '.events[].message' <<<"$json" | sed -n 's/^stdout: H //p' | tail -1)
+    [[ $(awk '{ print $3 }' <<<"$h") == "$sha" ]] || { echo "$1 job $id: disk sha256 ($h) is not the image's" >&2; exit 1; }
+    awk -v b="$size" '{ printf " %.1f", b / ($2 - $1) / 1e6 }' <<<"$h"
+  fi
+  echo
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-c=(); d=(); ct=(); dt=()
+c=(); d=(); ct=(); dt=(); hs=()
 for i in $(seq "$reps"); do
-  read -r r s < <(run_timed curl "wget -q -O - $url/images/$sha | dd of=/dev/vda bs=4M conv=fsync 2>/dev/null")
-  c+=("$r"); ct+=("$s")
+  read -r r s h < <(run_timed curl "wget -q -O - $url/images/$sha | dd of=/dev/vda bs=4M conv=fsync 2>/dev/null" check)
+  [[ -n $h ]] || exit 1
+  c+=("$r"); ct+=("$s"); hs+=("$h")
   read -r r s < <(run_timed dd "dd if=/dev/zero of=/dev/vda bs=4M count=$((size / (4 << 20))) conv=fsync 2>/dev/null")
   d+=("$r"); dt+=("$s")
-  echo "rep $i: wget|dd ${c[-1]} MB/s (${ct[-1]} s), dd ${d[-1]} MB/s (${dt[-1]} s)"
+  echo "rep $i: wget|dd ${c[-1]} MB/s (${ct[-1]} s; sha256sum of the disk ${hs[-1]} MB/s), dd ${d[-1]} MB/s (${dt[-1]} s)"
 done
 
-# --- the agent, last: the deploy reboots the machine (qemu exits then) --------------------------------------------
-srv java -jar "$jar" reimage "$machine" --image bench --disk /dev/vda --wait --timeout 900 --url "$url" \
-  --token-file "$work/token" >"$work/reimage.log" 2>&1 || { echo "reimage failed:" >&2; cat "$work/reimage.log" >&2; exit 1; }
-job=$(grep -o 'j-[0-9a-f-]*' "$work/reimage.log" | head -1)
-api "$url/api/v1/jobs/$job" >"$work/job-agent-$job.json"
-at=$(python3 -c '
+# --- the agent, last: the deploy reboots the machine (qemu exits then). Further agent runs: reimage again (plan
+# deploy) and boot a fresh qemu on the same disk; its agent takes the queued job at once. -------------------------
+agent_run() { # N: one reimage --wait; sets ar (MB/s) and as (seconds)
+  local log=$work/reimage-$1.log job
+  srv java -jar "$jar" reimage "$machine" --image bench --disk /dev/vda --wait --timeout 600 --url "$url" \
+    --token-file "$work/token" >"$log" 2>&1 &
+  local cli=$!; pids+=($cli)
+  if (($1 > 1)); then
+    for _ in $(seq 60); do grep -q queued "$log" && break; sleep 0.5; done
+    qemu_start "$1"
+  fi
+  wait $cli || { echo "reimage $1 failed:" >&2; cat "$log" >&2; exit 1; }
+  job=$(grep -o 'j-[0-9a-f-]*' "$log" | head -1)
+  api "$url/api/v1/jobs/$job" >"$work/job-agent-$job.json"
+  read -r ar as < <(python3 -c '
 import json, sys, datetime
 def ts(v):
     if isinstance(v, (int, float)): return float(v)
@@ -128,14 +151,22 @@ def ts(v):
 ev = json.load(open(sys.argv[1]))["events"]
 t0 = [ts(e["time"]) for e in ev if (e.get("message") or "").startswith("deploying image")][0]
 t1 = [ts(e["time"]) for e in ev if (e.get("message") or "").startswith("image written")][0]
-print("%.2f" % (t1 - t0))' "$work/job-agent-$job.json")
-a=$(awk -v b="$size" -v t="$at" 'BEGIN { printf "%.1f", b / t / 1e6 }')
+print("%.1f %.2f" % (int(sys.argv[2]) / (t1 - t0) / 1e6, t1 - t0))' "$work/job-agent-$job.json" "$size")
+  jq -r '.events[].message' "$work/job-agent-$job.json" | grep -E '^wrote' | sed 's/^/# agent: /'
+  # the agent reboots: without --allow-reboot qemu exits (bounded), and the tap is free for the next boot
+  for _ in $(seq 120); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.5; done
+  kill "$qpid" 2>/dev/null || true; wait "$qpid" 2>/dev/null || true
+}
+a=(); at=()
+for i in $(seq "${AGENT_REPS:-1}"); do
+  ar="" as=""; agent_run "$i"; [[ -n $as ]] || exit 1
+  a+=("$ar"); at+=("$as"); echo "agent $i: $ar MB/s ($as s)"
+done
 echo "# load after:  $(uptime | sed 's/.*load average/load average/')"
 echo
 echo "| what (in the VM, $mib MiB) | MB/s | runs (MB/s) | seconds |"
 echo "| --- | ---: | --- | --- |"
-echo "| agent: download + SHA-256 + write + fsync + verify | $a | $a | $at |"
+echo "| agent: download + SHA-256 + write + fsync + verify | $(median "${a[@]}") | ${a[*]} | ${at[*]} |"
 echo "| \`wget -O - URL \| dd of=/dev/vda bs=4M conv=fsync\` (naive, unverified) | $(median "${c[@]}") | ${c[*]} | ${ct[*]} |"
 echo "| \`dd if=/dev/zero of=/dev/vda bs=4M count=$((size / (4 << 20))) conv=fsync\` (the disk's limit) | $(median "${d[@]}") | ${d[*]} | ${dt[*]} |"
 echo
-jq -r '.events[].message' "$work/job-agent-$job.json" | grep -E '^(wrote|deploying image|image written)' | sed 's/^/# agent: /'
