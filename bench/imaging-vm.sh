@@ -46,7 +46,8 @@ if [[ ! -f $img || $(stat -c %s "$img") != $((mib << 20)) ]]; then
 fi
 size=$(stat -c %s "$img")
 disk=$work/disk.img; rm -f "$disk"; truncate -s 512M "$disk"
-rm -rf "$work/data" "$work/lab"; mkdir -p "$work/data"
+rm -rf "$work/data" "$work/lab" "$work"/job-*.json "$work"/serial* "$work"/reimage*.log "$work"/qemu-boot*.log
+mkdir -p "$work/data"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/token"; token=$(cat "$work/token")
 java -jar "$jar" image add bench "$img" --data-dir "$work/data" >"$work/image-add.log" 2>&1
 sha=$(sha256sum "$img" | cut -d' ' -f1)
@@ -168,5 +169,6 @@ echo "| what (in the VM, $mib MiB) | MB/s | runs (MB/s) | seconds |"
 echo "| --- | ---: | --- | --- |"
 echo "| agent: download + SHA-256 + write + fsync + verify | $(median "${a[@]}") | ${a[*]} | ${at[*]} |"
 echo "| \`wget -O - URL \| dd of=/dev/vda bs=4M conv=fsync\` (naive, unverified) | $(median "${c[@]}") | ${c[*]} | ${ct[*]} |"
+echo "| \`head -c SIZE /dev/vda | sha256sum\` after each naive write (busybox, hash check only) | $(median "${hs[@]}") | ${hs[*]} | |"
 echo "| \`dd if=/dev/zero of=/dev/vda bs=4M count=$((size / (4 << 20))) conv=fsync\` (the disk's limit) | $(median "${d[@]}") | ${d[*]} | ${dt[*]} |"
 echo
