@@ -169,6 +169,6 @@ echo "| what (in the VM, $mib MiB) | MB/s | runs (MB/s) | seconds |"
 echo "| --- | ---: | --- | --- |"
 echo "| agent: download + SHA-256 + write + fsync + verify | $(median "${a[@]}") | ${a[*]} | ${at[*]} |"
 echo "| \`wget -O - URL \| dd of=/dev/vda bs=4M conv=fsync\` (naive, unverified) | $(median "${c[@]}") | ${c[*]} | ${ct[*]} |"
-echo "| \`head -c SIZE /dev/vda | sha256sum\` after each naive write (busybox, hash check only) | $(median "${hs[@]}") | ${hs[*]} | |"
+echo "| \`head -c SIZE /dev/vda \| sha256sum\` after each naive write (busybox, hash check only) | $(median "${hs[@]}") | ${hs[*]} | |"
 echo "| \`dd if=/dev/zero of=/dev/vda bs=4M count=$((size / (4 << 20))) conv=fsync\` (the disk's limit) | $(median "${d[@]}") | ${d[*]} | ${dt[*]} |"
 echo
