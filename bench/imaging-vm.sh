@@ -79,7 +79,7 @@ qemu_start() { # N: boot the machine (network first, then the disk), wait until 
   n0=$(api "$url/api/v1/events?machine=$machine" | jq '[.[] | select(.phase == "registered")] | length')
   bash "$repo/lab/qemu-boot.sh" --prefix "$prefix" --firmware bios --mac "$mac" --disk "$disk" --mem 512 --smp 1 \
     --timeout 900 --serial-log "$work/serial-$1.log" --marker "PXE-VMBENCH-NEVER-PRINTED" >"$work/qemu-boot-$1.log" 2>&1 &
-  qpid=$!; pids+=($qpid)
+  qpid=$!; pids+=("$qpid")
   if [[ $1 == 1 ]]; then # later boots: the agent takes the queued reimage job at once
     for _ in $(seq 300); do
       (($(api "$url/api/v1/events?machine=$machine" | jq '[.[] | select(.phase == "registered")] | length') > n0)) && break
@@ -126,6 +126,7 @@ for i in $(seq "$reps"); do
   [[ -n $h ]] || exit 1
   c+=("$r"); ct+=("$s"); hs+=("$h")
   read -r r s < <(run_timed dd "dd if=/dev/zero of=/dev/vda bs=4M count=$((size / (4 << 20))) conv=fsync 2>/dev/null")
+  [[ -n $s ]] || exit 1
   d+=("$r"); dt+=("$s")
   echo "rep $i: wget|dd ${c[-1]} MB/s (${ct[-1]} s; sha256sum of the disk ${hs[-1]} MB/s), dd ${d[-1]} MB/s (${dt[-1]} s)"
 done
@@ -136,7 +137,7 @@ agent_run() { # N: one reimage --wait; sets ar (MB/s) and as (seconds)
   local log=$work/reimage-$1.log job
   srv java -jar "$jar" reimage "$machine" --image bench --disk /dev/vda --wait --timeout 600 --url "$url" \
     --token-file "$work/token" >"$log" 2>&1 &
-  local cli=$!; pids+=($cli)
+  local cli=$!; pids+=("$cli")
   if (($1 > 1)); then
     for _ in $(seq 60); do grep -q queued "$log" && break; sleep 0.5; done
     qemu_start "$1"
