@@ -9,6 +9,7 @@ PACKAGES=(
   dnsmasq-base tftp-hpa busybox-static isc-dhcp-client curl cpio
   tcpdump tshark xxd kea-admin zstd iproute2 procps psmisc python3 util-linux
   fdisk dosfstools mtools syslinux syslinux-common binutils
+  openipmi ipmitool
   maven openjdk-17-jdk-headless
 )
 
