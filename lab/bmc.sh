@@ -14,6 +14,7 @@
 # Work dir: $(lab_workdir P)/bmc-NAME (lan.conf, bmc.emu, chassis, state/, qemu.pid, boot, serial log).
 # ipmi_sim calls `chassis 0x20 get|set power|boot|reset ...`, which is `bmc.sh _chassis WORKDIR ...`:
 #   power on  -> qemu (setsid, detached) with `-boot once=n,order=c` if `bootdev pxe` is pending, else order=c
+#                and no NIC option ROM (so a machine without a bootable disk does not PXE-boot by itself)
 #   power off -> SIGTERM, 3 s, SIGKILL; a zombie qemu (PID 1 here reaps nobody) counts as off.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -69,14 +70,15 @@ chassis() {
 }
 
 power_on() {
-  local w=$1 boot=order=c
+  local w=$1 boot=order=c nic="$NIC,romfile="
   alive "$(pidof_file "$w/qemu.pid")" && return 0
   # A pending `bootdev pxe` is one-time: network first for this power-on, then the disk on reboots.
-  if [[ $(cat "$w/boot" 2>/dev/null) == pxe ]]; then boot=once=n,order=c; echo default >"$w/boot"; fi
+  # Otherwise the NIC has no option ROM: SeaBIOS would fall back to PXE after a failing disk by itself.
+  if [[ $(cat "$w/boot" 2>/dev/null) == pxe ]]; then boot=once=n,order=c nic=$NIC; echo default >"$w/boot"; fi
   printf '%s bmc: power on -boot %s\n' "$(date +%T.%3N)" "$boot" >>"$w/events"
   date +%s.%N >"$SERIAL_LOG.t0"
   # setsid: own session, no tie to ipmi_sim (it reads our stdout to the end: keep it away from qemu).
-  setsid ip netns exec "${PREFIX}lan" "${QEMU[@]}" -boot "$boot" </dev/null >>"$SERIAL_LOG" 2>>"$w/qemu.err" &
+  setsid ip netns exec "${PREFIX}lan" "${QEMU[@]}" -device "$nic" -boot "$boot" </dev/null >>"$SERIAL_LOG" 2>>"$w/qemu.err" &
   echo $! >"$w/qemu.pid"
 }
 
@@ -145,8 +147,7 @@ fi
 echo "$addr" >"$w/addr"
 
 qemu=(qemu-system-x86_64 -accel tcg -m "$mem" -smp 1 -nographic -display none -nodefaults -monitor none -serial stdio
-  -netdev "tap,id=n0,ifname=tap$tap,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=$mac"
-  -device virtio-rng-pci
+  -netdev "tap,id=n0,ifname=tap$tap,script=no,downscript=no" -device virtio-rng-pci
   -chardev "socket,id=ipmi0,host=127.0.0.1,port=$vmport,reconnect=10"
   -device ipmi-bmc-extern,chardev=ipmi0,id=bmc0 -device isa-ipmi-kcs,bmc=bmc0)
 if [[ -n $disk ]]; then
@@ -154,7 +155,7 @@ if [[ -n $disk ]]; then
   qemu+=(-drive "file=$disk,format=raw,if=virtio")
 fi
 qemu+=("${extra[@]}")
-{ echo "PREFIX=$prefix"; echo "SERIAL_LOG=$(printf %q "$log")"; declare -p qemu | sed 's/^declare -a qemu=/QEMU=/'; } \
+{ echo "PREFIX=$prefix"; echo "NIC=virtio-net-pci,netdev=n0,mac=$mac"; echo "SERIAL_LOG=$(printf %q "$log")"; declare -p qemu | sed 's/^declare -a qemu=/QEMU=/'; } \
   >"$w/machine.env"
 echo default >"$w/boot"
 : >"$w/events"
