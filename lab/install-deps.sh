@@ -10,6 +10,7 @@ PACKAGES=(
   tcpdump tshark xxd kea-admin zstd iproute2 procps psmisc python3 util-linux
   fdisk dosfstools mtools syslinux syslinux-common binutils
   maven openjdk-17-jdk-headless
+  openipmi ipmitool
 )
 
 missing=()

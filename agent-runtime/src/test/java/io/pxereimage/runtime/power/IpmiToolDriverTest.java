@@ -78,6 +78,14 @@ class IpmiToolDriverTest {
     }
 
     @Test
+    void unknownUserIsAuth() {
+        IpmiToolDriver d = new IpmiToolDriver("ipmitool", "127.0.0.1", sim.port, "nobody", IpmiSim.PASSWORD,
+                Duration.ofSeconds(15));
+        assertThatThrownBy(d::status).isInstanceOfSatisfying(PowerException.class,
+                e -> assertThat(e.kind()).isEqualTo(Kind.AUTH));
+    }
+
+    @Test
     void nobodyListeningGivesAQuickClearError() throws Exception {
         IpmiToolDriver d = new IpmiToolDriver("ipmitool", "127.0.0.1", IpmiSim.freeUdpPort(), "admin", "x",
                 Duration.ofSeconds(15));
