@@ -39,6 +39,7 @@ public final class RedfishDriver implements PowerDriver {
     private final TrustPolicy trust;
     private final HttpClient http;
     private String systemPath;
+    private String systemEtag;
 
     /**
      * @param base     e.g. {@code https://10.0.0.5} (no path)
@@ -96,7 +97,8 @@ public final class RedfishDriver implements PowerDriver {
         if (allowed.isArray() && !contains(allowed, "Pxe")) {
             throw new PowerException(Kind.UNSUPPORTED, base + systemPath + " does not offer Pxe as boot target");
         }
-        send("PATCH", systemPath, "{\"Boot\":{\"BootSourceOverrideTarget\":\"Pxe\","
+        // BMCs that publish an ETag may insist on If-Match for PATCH (optimistic locking)
+        send("PATCH", systemPath, systemEtag, "{\"Boot\":{\"BootSourceOverrideTarget\":\"Pxe\","
                 + "\"BootSourceOverrideEnabled\":\"Once\"}}");
     }
 
@@ -118,7 +120,7 @@ public final class RedfishDriver implements PowerDriver {
             throw new PowerException(Kind.UNSUPPORTED, base + systemPath + " allows none of " + preferred
                     + " (allowed: " + allowed + ")");
         }
-        send("POST", target, "{\"ResetType\":\"" + type + "\"}");
+        send("POST", target, null, "{\"ResetType\":\"" + type + "\"}");
     }
 
     private static boolean contains(JsonNode array, String value) {
@@ -158,18 +160,25 @@ public final class RedfishDriver implements PowerDriver {
     }
 
     private JsonNode get(String path) throws PowerException {
-        String body = send("GET", path, null);
+        HttpResponse<String> r = send("GET", path, null, null);
+        if (path.equals(systemPath)) {
+            systemEtag = r.headers().firstValue("ETag").orElse(null);
+        }
         try {
-            return JSON.readTree(body);
+            return JSON.readTree(r.body());
         } catch (IOException e) {
             throw new PowerException(Kind.PROTOCOL, base + path + " is not JSON: " + e.getMessage(), e);
         }
     }
 
-    private String send(String method, String path, String json) throws PowerException {
+    private HttpResponse<String> send(String method, String path, String ifMatch, String json)
+            throws PowerException {
         URI uri = base.resolve(path);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).header("Authorization", authHeader)
                 .header("Accept", "application/json");
+        if (ifMatch != null) {
+            b.header("If-Match", ifMatch);
+        }
         if (json == null) {
             b.GET();
         } else {
@@ -206,7 +215,7 @@ public final class RedfishDriver implements PowerDriver {
             throw new PowerException(Kind.PROTOCOL, "BMC " + base + ": " + method + " " + path + " answered HTTP "
                     + code + redfishMessage(r.body()));
         }
-        return r.body();
+        return r;
     }
 
     private static String redfishMessage(String body) {

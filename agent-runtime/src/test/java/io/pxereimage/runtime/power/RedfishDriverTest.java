@@ -56,6 +56,7 @@ class RedfishDriverTest {
                 new Request("POST", RESET, "{\"ResetType\":\"On\"}"),
                 new Request("POST", RESET, "{\"ResetType\":\"ForceOff\"}"),
                 new Request("POST", RESET, "{\"ResetType\":\"ForceRestart\"}"));
+        assertThat(bmc.ifMatch).containsOnly("-");
     }
 
     @Test
@@ -64,6 +65,7 @@ class RedfishDriverTest {
         assertThat(bmc.requests.stream().filter(r -> !r.method().equals("GET")).toList()).containsExactly(
                 new Request("PATCH", SYS,
                         "{\"Boot\":{\"BootSourceOverrideTarget\":\"Pxe\",\"BootSourceOverrideEnabled\":\"Once\"}}"));
+        assertThat(bmc.ifMatch).singleElement().asString().startsWith("W/\"");
     }
 
     @Test

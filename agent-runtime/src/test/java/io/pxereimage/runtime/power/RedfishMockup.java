@@ -29,6 +29,8 @@ final class RedfishMockup implements AutoCloseable {
     static final String PASSWORD = "s3cret-Pw";
 
     final List<Request> requests = new CopyOnWriteArrayList<>();
+    /** If-Match header of each non-GET request ("-" when absent). */
+    final List<String> ifMatch = new CopyOnWriteArrayList<>();
     private final Path root;
     private final HttpServer server;
 
@@ -83,6 +85,8 @@ final class RedfishMockup implements AutoCloseable {
                 return;
             }
             if (!ex.getRequestMethod().equals("GET")) {
+                String m = ex.getRequestHeaders().getFirst("If-Match");
+                ifMatch.add(m == null ? "-" : m);
                 reply(ex, 204, null);
                 return;
             }
@@ -92,7 +96,9 @@ final class RedfishMockup implements AutoCloseable {
                 reply(ex, 404, "{\"error\":{\"code\":\"Base.1.0.ResourceMissingAtURI\",\"message\":\"not found\"}}");
                 return;
             }
-            reply(ex, 200, Files.readString(file));
+            String json = Files.readString(file);
+            ex.getResponseHeaders().set("ETag", "W/\"" + Integer.toHexString(json.hashCode()) + "\"");
+            reply(ex, 200, json);
         }
     }
 
