@@ -11,6 +11,7 @@ PACKAGES=(
   fdisk dosfstools mtools syslinux syslinux-common binutils
   openipmi ipmitool
   maven openjdk-17-jdk-headless
+  openipmi ipmitool
 )
 
 missing=()
