@@ -11,7 +11,6 @@ PACKAGES=(
   fdisk dosfstools mtools syslinux syslinux-common binutils
   openipmi ipmitool
   maven openjdk-17-jdk-headless
-  openipmi ipmitool
 )
 
 missing=()
