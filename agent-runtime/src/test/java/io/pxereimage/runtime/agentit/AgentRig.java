@@ -2,15 +2,11 @@ package io.pxereimage.runtime.agentit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +23,7 @@ import io.pxereimage.runtime.PxeRuntime;
 import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.config.ConfigLoader;
 import io.pxereimage.runtime.net.MacAddress;
+import io.pxereimage.runtime.testing.LogCapture;
 
 /**
  * A runtime built by {@link PxeRuntime#fromConfig} from a YAML file on 127.0.0.1 (DHCP and TFTP off, HTTP on a
@@ -44,8 +41,7 @@ final class AgentRig implements AutoCloseable {
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final List<AgentProcess> agents = new ArrayList<>();
-    private final PrintStream originalErr = System.err;
-    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private LogCapture log;
 
     /** @param action the machine's plan in the config file: {@code local} or {@code deploy} */
     AgentRig(Path dir, String action, List<String> allowedCommands) throws Exception {
@@ -74,46 +70,19 @@ final class AgentRig implements AutoCloseable {
                   - {mac: %s, name: m1, action: %s}
                 """.formatted(dir.resolve("data"), dir.resolve("loaders"), port, dir.resolve("files"), ADMIN,
                 allowedCommands.isEmpty() ? " []" : allowed, MAC, action);
-        captureStderr();
+        log = new LogCapture();
         runtime = PxeRuntime.fromConfig(ConfigLoader.parse("agentit.yaml", yaml), "agentit.yaml");
         runtime.start();
         base = "http://127.0.0.1:" + runtime.httpPort();
     }
 
-    private void captureStderr() {
-        OutputStream tee = new OutputStream() {
-            @Override
-            public void write(int b) {
-                synchronized (captured) {
-                    captured.write(b);
-                }
-                originalErr.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                synchronized (captured) {
-                    captured.write(b, off, len);
-                }
-                originalErr.write(b, off, len);
-            }
-        };
-        System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
-    }
-
     String runtimeLog() {
-        synchronized (captured) {
-            return captured.toString(StandardCharsets.UTF_8);
-        }
+        return log.text();
     }
 
     /** Log lines are written after the response went out: wait briefly for one to show up. */
     String awaitLog(String needle) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!runtimeLog().contains(needle) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        return runtimeLog();
+        return log.awaitContaining(needle);
     }
 
     HttpResponse<String> admin(String method, String path, String body) throws Exception {
@@ -210,6 +179,6 @@ final class AgentRig implements AutoCloseable {
             a.close();
         }
         runtime.close();
-        System.setErr(originalErr);
+        log.close();
     }
 }

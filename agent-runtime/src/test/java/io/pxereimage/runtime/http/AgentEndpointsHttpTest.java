@@ -18,6 +18,7 @@ import io.pxereimage.runtime.dhcp.MutableClock;
 import io.pxereimage.runtime.net.MacAddress;
 import io.pxereimage.runtime.testing.DeployRig;
 import io.pxereimage.runtime.testing.FakeAgent;
+import io.pxereimage.runtime.testing.LogCapture;
 
 /** Agent endpoints: boot-token rules, which credential works where, unknown jobs and malformed bodies. */
 class AgentEndpointsHttpTest {

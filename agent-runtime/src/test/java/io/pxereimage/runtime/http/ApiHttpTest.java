@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.MachinePlan;
+import io.pxereimage.runtime.testing.LogCapture;
 
 /** {@code /api/v1} over HTTP: CRUD, bearer token, read-only default, logs without the token. */
 class ApiHttpTest extends HttpServerFixture {

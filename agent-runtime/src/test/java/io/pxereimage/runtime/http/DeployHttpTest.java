@@ -22,6 +22,7 @@ import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.device.Events;
 import io.pxereimage.runtime.testing.DeployRig;
 import io.pxereimage.runtime.testing.FakeAgent;
+import io.pxereimage.runtime.testing.LogCapture;
 
 /** The deploy flow over real HTTP on loopback: agent endpoints, admin API, images, plans, events, logs. */
 class DeployHttpTest {

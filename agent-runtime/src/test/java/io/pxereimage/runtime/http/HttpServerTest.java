@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.MachinePlan;
+import io.pxereimage.runtime.testing.LogCapture;
 
 /** Boot scripts, health and metrics over real loopback sockets. */
 class HttpServerTest extends HttpServerFixture {

@@ -17,6 +17,7 @@ import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.net.MacAddress;
+import io.pxereimage.runtime.testing.LogCapture;
 import io.pxereimage.runtime.testing.Prerequisites;
 
 /**

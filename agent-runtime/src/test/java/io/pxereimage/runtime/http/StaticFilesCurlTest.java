@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.testing.LogCapture;
 import io.pxereimage.runtime.testing.Prerequisites;
 
 /** {@code /files/} and {@code /loaders/} fetched with curl, the way an operator (and, for ranges, an agent) would. */

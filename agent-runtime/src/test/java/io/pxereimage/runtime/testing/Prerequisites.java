@@ -62,6 +62,11 @@ public final class Prerequisites {
         return false;
     }
 
+    /** Any other prerequisite: skips outside CI, fails under {@code CI=true}. */
+    public static void require(boolean ok, String reason) {
+        check(ok, reason);
+    }
+
     private static void check(boolean ok, String reason) {
         if (ok) {
             return;

@@ -234,7 +234,7 @@ class TftpWindowTest {
         server = new TftpServer(TftpConfig.builder(root).bindAddress(java.net.InetAddress.getByName("0.0.0.0"))
                 .port(0).build(), registry);
         int port = server.start();
-        org.junit.jupiter.api.Assumptions.assumeTrue(server.transportName().equals("epoll"),
+        io.pxereimage.runtime.testing.Prerequisites.require(server.transportName().equals("epoll"),
                 "original destination address needs epoll");
         try (RawTftpClient c = new RawTftpClient(port)) {
             java.net.InetSocketAddress alias = new java.net.InetSocketAddress("127.0.0.2", port);

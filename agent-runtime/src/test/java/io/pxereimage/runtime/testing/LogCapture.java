@@ -1,4 +1,4 @@
-package io.pxereimage.runtime.http;
+package io.pxereimage.runtime.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -9,11 +9,11 @@ import java.nio.charset.StandardCharsets;
  * Captures what slf4j-simple prints (it writes to whatever {@code System.err} is at the time of each call), and
  * still passes it through so test output stays readable.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final PrintStream original = System.err;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
-    LogCapture() {
+    public LogCapture() {
         OutputStream tee = new OutputStream() {
             @Override
             public void write(int b) {
@@ -34,14 +34,14 @@ final class LogCapture implements AutoCloseable {
         System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
     }
 
-    String text() {
+    public String text() {
         synchronized (captured) {
             return captured.toString(StandardCharsets.UTF_8);
         }
     }
 
     /** Log lines are written after the response is flushed: wait briefly for one to show up. */
-    String awaitContaining(String needle) throws InterruptedException {
+    public String awaitContaining(String needle) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (!text().contains(needle) && System.nanoTime() < deadline) {
             Thread.sleep(10);
