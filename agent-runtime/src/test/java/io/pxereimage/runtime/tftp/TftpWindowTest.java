@@ -250,10 +250,14 @@ class TftpWindowTest {
     }
 
     static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        waitFor(cond, Duration.ofSeconds(10));
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier cond, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
         while (!cond.getAsBoolean()) {
             if (System.nanoTime() > end) {
-                throw new AssertionError("condition not met within 10 s");
+                throw new AssertionError("condition not met within " + limit.toSeconds() + " s");
             }
             Thread.sleep(10);
         }
