@@ -28,7 +28,7 @@ class FirstBootWriterTest {
     @TempDir
     Path tmp;
 
-    final Job.FirstBoot fb = new Job.FirstBoot("rack1-07", "http://10.231.60.1:8080",
+    final Job.FirstBoot fb = new Job.FirstBoot("rack1-07", "http://10.231.60.1:8080", null,
             Map.of("jenkinsSecret", "s3cr3t-value", "agentName", "rack1-07"));
 
     private Path partitionedDisk(String label) throws Exception {
@@ -126,7 +126,7 @@ class FirstBootWriterTest {
         assertThatThrownBy(() -> write(disk, 5 * MIB)).hasMessageContaining("already has 4 partitions");
         AgentConfig c = new AgentConfig().workDir(tmp);
         assertThatThrownBy(() -> new FirstBootWriter(c, s -> { }).write(disk, 64 * MIB, MIB,
-                new Job.FirstBoot("bad host; rm -rf /", "u", Map.of()), "j")).hasMessageContaining("hostname");
+                new Job.FirstBoot("bad host; rm -rf /", "u", null, Map.of()), "j")).hasMessageContaining("hostname");
     }
 
     @Test

@@ -77,7 +77,7 @@ class LoopDeviceIT {
         Path raw = mbrImage();
         rt.images.put("mbr", raw);
         agent = TestImages.start(realRoots());
-        Job.FirstBoot fb = new Job.FirstBoot("pxg-node-1", "http://10.231.60.1:8080", Map.of("secret", "v4lue"));
+        Job.FirstBoot fb = new Job.FirstBoot("pxg-node-1", "http://10.231.60.1:8080", null, Map.of("secret", "v4lue"));
         String sha = TestImages.sha256(raw);
         rt.jobs.add(Json.MAPPER.writeValueAsString(new Job.DeployImage("j-1", new Job.ImageRef("mbr",
                 rt.url() + "/images/mbr", sha, 12 * MIB, "none", null), Job.Target.device(loop), fb)));

@@ -65,8 +65,13 @@ public sealed interface Job {
         }
     }
 
-    /** Per-machine data the image's first-boot service reads; {@code data} may hold secrets (root-only on disk). */
-    record FirstBoot(String hostname, String runtimeUrl, Map<String, String> data) {
+    /**
+     * Per-machine data the image's first-boot service reads; {@code data} may hold secrets (root-only on disk).
+     *
+     * @param readyUrl where the booted OS posts once it is up (cloud-init {@code phone_home}); it carries a one-time
+     *                 token, so it is printed as a secret. {@code null} when nobody waits for the OS.
+     */
+    record FirstBoot(String hostname, String runtimeUrl, String readyUrl, Map<String, String> data) {
         public FirstBoot {
             data = data == null ? Map.of() : Map.copyOf(data);
         }
@@ -74,7 +79,8 @@ public sealed interface Job {
         /** Values may be secrets: print only the keys. */
         @Override
         public String toString() {
-            return "FirstBoot[hostname=" + hostname + ", runtimeUrl=" + runtimeUrl + ", keys=" + data.keySet() + "]";
+            return "FirstBoot[hostname=" + hostname + ", runtimeUrl=" + runtimeUrl + ", readyUrl="
+                    + (readyUrl == null ? "none" : "(set)") + ", keys=" + data.keySet() + "]";
         }
     }
 }

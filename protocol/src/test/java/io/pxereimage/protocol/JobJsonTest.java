@@ -17,7 +17,7 @@ class JobJsonTest {
     void jobsRoundTripWithTheirTypeName() throws Exception {
         Job deploy = new Job.DeployImage("j-1",
                 new Job.ImageRef("demo", "http://r/images/ab", "ab", 10, "none", List.of(new Job.BlockRange(0, 10, "ab"))),
-                Job.Target.device("/dev/vda"), new Job.FirstBoot("m1", "http://r", Map.of("k", "v")));
+                Job.Target.device("/dev/vda"), new Job.FirstBoot("m1", "http://r", null, Map.of("k", "v")));
         String text = json.writeValueAsString(deploy);
         assertThat(text).contains("\"type\":\"deploy-image\"");
         assertThat(json.readValue(text, Job.class)).isEqualTo(deploy);
@@ -30,7 +30,7 @@ class JobJsonTest {
     void secretsStayOutOfToString() {
         assertThat(new RegisterRequest("m", "s3cret", null).toString()).doesNotContain("s3cret");
         assertThat(new RegisterResponse("a", "s3cret", "m", 25).toString()).doesNotContain("s3cret");
-        assertThat(new Job.FirstBoot("h", "u", Map.of("jenkinsSecret", "s3cret")).toString()).doesNotContain("s3cret")
+        assertThat(new Job.FirstBoot("h", "u", null, Map.of("jenkinsSecret", "s3cret")).toString()).doesNotContain("s3cret")
                 .contains("jenkinsSecret");
     }
 }

@@ -149,7 +149,7 @@ public final class AgentResource {
         };
     }
 
-    /** Absolute image URL and first-boot runtime URL, as seen from the agent. */
+    /** Absolute image URL, first-boot runtime URL and ready URL, as seen from the agent. */
     static Job resolve(Job job, String machine, String baseUrl) {
         if (!(job instanceof Job.DeployImage d)) {
             return job;
@@ -157,8 +157,10 @@ public final class AgentResource {
         Job.ImageRef i = d.image();
         String url = i.url().startsWith(DeployFlow.IMAGE_PATH) ? baseUrl + i.url() : i.url();
         Job.FirstBoot fb = d.firstBoot();
+        String ready = fb == null ? null : fb.readyUrl();
         fb = new Job.FirstBoot(fb == null || fb.hostname() == null ? machine : fb.hostname(),
                 fb == null || fb.runtimeUrl() == null ? baseUrl : fb.runtimeUrl(),
+                ready != null && ready.startsWith("/") ? baseUrl + ready : ready,
                 fb == null ? Map.of() : fb.data());
         return new Job.DeployImage(d.id(), new Job.ImageRef(i.name(), url, i.sha256(), i.sizeBytes(),
                 i.compression(), i.blockMap()), d.target(), fb);

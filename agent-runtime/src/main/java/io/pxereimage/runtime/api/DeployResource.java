@@ -84,7 +84,7 @@ public final class DeployResource {
         if (fb != null && fb.hostname() != null && !fb.hostname().matches("[A-Za-z0-9][A-Za-z0-9.-]{0,252}")) {
             return ApiResponse.error(400, "firstBoot.hostname: not a host name");
         }
-        Job.FirstBoot firstBoot = new Job.FirstBoot(fb == null ? null : fb.hostname(), null,
+        Job.FirstBoot firstBoot = new Job.FirstBoot(fb == null ? null : fb.hostname(), null, null,
                 fb == null ? Map.of() : fb.data());
         JobRecord r = deploy.flow().reimage(plan.get(), image.get(), target, firstBoot);
         return accepted(r);
