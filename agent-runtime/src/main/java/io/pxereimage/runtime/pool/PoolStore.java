@@ -1,0 +1,571 @@
+package io.pxereimage.runtime.pool;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+
+import io.pxereimage.runtime.device.Json;
+import io.pxereimage.runtime.device.Secrets;
+import io.pxereimage.runtime.store.Database;
+
+/**
+ * Machines, leases and their events in the {@link Database}. Every method is one transaction, so a crash at any
+ * point leaves either the state before or the state after, never a machine both leased and available (the
+ * {@code machines_held} check constraint says so too). Leases are granted under the {@code allocation} row lock:
+ * one grant at a time, whether the competitors are threads or runtimes sharing a PostgreSQL database.
+ * Machine transitions are compare-and-set on the row's version.
+ */
+public final class PoolStore {
+    /** What a new lease asks for (validated by the caller). */
+    public record NewLease(String client, LabelExpression labels, String image, Lease.FirstBootData firstBoot,
+            boolean waitForMachine, int heartbeatSeconds, Integer timeoutSeconds) {
+    }
+
+    /**
+     * Limits on grants: at most {@code maxHeld} machines held at once (0 = all), at most {@code maxPerClient} open
+     * leases (pending, provisioning or ready) per client (0 = no limit).
+     */
+    public record Caps(int maxHeld, int maxPerClient) {
+        public static final Caps NONE = new Caps(0, 0);
+    }
+
+    /** A request the caps refuse: the API answers 429. */
+    public static final class CapExceeded extends Exception {
+        public CapExceeded(String message) {
+            super(message);
+        }
+    }
+
+    /** What a machine transition does to the lease holding it. */
+    public enum LeaseEffect {
+        /** The lease keeps its state. */
+        NONE,
+        /** The lease becomes {@code ready}. */
+        READY,
+        /** The lease fails with the transition's message and lets go of the machine. */
+        FAIL
+    }
+
+    private static final String MACHINE_COLUMNS = "name, labels, state, lease_id, owner, failures, message, since, "
+            + "version";
+    private static final String LEASE_COLUMNS = "id, client, labels, image, first_boot, wait_for_machine, "
+            + "heartbeat_seconds, state, machine, message, created, deadline, expires, ready_at, ended_at";
+
+    private final Database db;
+
+    public PoolStore(Database db) {
+        this.db = db;
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    // ---- machines ---------------------------------------------------------------------------------------------
+
+    /**
+     * Makes the stored machines of {@code owner} those of the config: new ones are added {@code available}, labels
+     * are updated, and machines no longer configured are removed unless a lease holds them (those stay until
+     * released, and are removed at the next start).
+     *
+     * @return names kept although no longer configured
+     */
+    public List<String> sync(List<PoolMachine> configured, String owner, Instant now) throws SQLException {
+        return db.inTransaction(c -> {
+            Map<String, MachineStatus> stored = new HashMap<>();
+            for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_COLUMNS + " FROM machines WHERE owner = ?",
+                    owner)) {
+                stored.put(m.name(), m);
+            }
+            for (PoolMachine m : configured) {
+                MachineStatus s = stored.remove(m.name());
+                if (s == null) {
+                    try (PreparedStatement p = c.prepareStatement("INSERT INTO machines (" + MACHINE_COLUMNS
+                            + ") VALUES (?, ?, 'available', NULL, ?, 0, NULL, ?, 0)")) {
+                        p.setString(1, m.name());
+                        p.setString(2, labelsJson(m.labels()));
+                        p.setString(3, owner);
+                        p.setLong(4, now.toEpochMilli());
+                        p.executeUpdate();
+                    }
+                    insertEvent(c, now, m.name(), null, null, MachineState.AVAILABLE, "config",
+                            "added to the pool with labels " + new TreeSet<>(m.labels()));
+                } else if (!s.labels().equals(m.labels())) {
+                    update(c, "UPDATE machines SET labels = ?, version = version + 1 WHERE name = ?",
+                            labelsJson(m.labels()), m.name());
+                }
+            }
+            List<String> kept = new ArrayList<>();
+            for (MachineStatus gone : stored.values()) {
+                if (gone.state().held() || gone.state() == MachineState.RELEASING
+                        || gone.state() == MachineState.CLEANING) {
+                    kept.add(gone.name());
+                } else {
+                    update(c, "DELETE FROM machines WHERE name = ?", gone.name());
+                    insertEvent(c, now, gone.name(), null, gone.state(), null, "config", "removed from the pool");
+                }
+            }
+            return kept;
+        });
+    }
+
+    public List<MachineStatus> machines() throws SQLException {
+        return db.inTransaction(c -> queryMachines(c, "SELECT " + MACHINE_COLUMNS + " FROM machines ORDER BY name"));
+    }
+
+    public List<MachineStatus> machinesOf(String owner) throws SQLException {
+        return db.inTransaction(c -> queryMachines(c, "SELECT " + MACHINE_COLUMNS
+                + " FROM machines WHERE owner = ? ORDER BY name", owner));
+    }
+
+    public Optional<MachineStatus> machine(String name) throws SQLException {
+        return db.inTransaction(c -> first(queryMachines(c, "SELECT " + MACHINE_COLUMNS
+                + " FROM machines WHERE name = ?", name)));
+    }
+
+    /**
+     * Moves machine {@code name} from the state it had at {@code version} to {@code to}. Leaving the held states
+     * lets go of the lease; {@code to == FAILED} counts a failure, {@code CLEANING -> AVAILABLE} resets the count.
+     *
+     * @return the new row, or empty when someone else changed the machine first (the caller re-reads)
+     * @throws IllegalStateException when the move is not in {@link MachineState}'s table
+     */
+    public Optional<MachineStatus> move(String name, long version, MachineState to, String cause, String message,
+            LeaseEffect effect, Instant now) throws SQLException {
+        return db.inTransaction(c -> {
+            Optional<MachineStatus> current = first(queryMachines(c, "SELECT " + MACHINE_COLUMNS
+                    + " FROM machines WHERE name = ? FOR UPDATE", name));
+            if (current.isEmpty() || current.get().version() != version) {
+                return Optional.empty();
+            }
+            MachineStatus m = current.get();
+            if (!m.state().canMoveTo(to)) {
+                throw new IllegalStateException("machine " + name + ": " + m.state() + " -> " + to
+                        + " is not a transition");
+            }
+            String lease = to.held() ? m.lease() : null;
+            int failures = to == MachineState.FAILED ? m.failures() + 1
+                    : m.state() == MachineState.CLEANING && to == MachineState.AVAILABLE ? 0 : m.failures();
+            if (to.held() && lease == null) {
+                throw new IllegalStateException("machine " + name + ": " + to + " needs a lease");
+            }
+            try (PreparedStatement p = c.prepareStatement("UPDATE machines SET state = ?, lease_id = ?, failures = ?,"
+                    + " message = ?, since = ?, version = version + 1 WHERE name = ? AND version = ?")) {
+                p.setString(1, to.wireName());
+                p.setString(2, lease);
+                p.setInt(3, failures);
+                p.setString(4, cut(message));
+                p.setLong(5, now.toEpochMilli());
+                p.setString(6, name);
+                p.setLong(7, version);
+                if (p.executeUpdate() != 1) {
+                    return Optional.empty();
+                }
+            }
+            insertEvent(c, now, name, m.lease(), m.state(), to, cause, message);
+            if (m.lease() != null) {
+                if (effect == LeaseEffect.READY) {
+                    update(c, "UPDATE leases SET state = 'ready', ready_at = ?, message = ? WHERE id = ?"
+                            + " AND state = 'provisioning'", now.toEpochMilli(), cut(message), m.lease());
+                    insertEvent(c, now, name, m.lease(), null, null, "lease", "lease " + m.lease() + " ready");
+                } else if (effect == LeaseEffect.FAIL) {
+                    int n = update(c, "UPDATE leases SET state = 'failed', ended_at = ?, message = ? WHERE id = ?"
+                            + " AND state IN ('pending', 'provisioning', 'ready')", now.toEpochMilli(),
+                            cut(message), m.lease());
+                    if (n == 1) {
+                        insertEvent(c, now, name, m.lease(), null, null, "lease", "lease " + m.lease()
+                                + " failed: " + message);
+                    }
+                }
+            }
+            return first(queryMachines(c, "SELECT " + MACHINE_COLUMNS + " FROM machines WHERE name = ?", name));
+        });
+    }
+
+    // ---- leases -----------------------------------------------------------------------------------------------
+
+    /**
+     * Creates a lease and, in the same transaction, grants it the free matching machine that has been available
+     * longest. Without one it waits ({@code pending}) or fails at once, as asked; it fails at once when no machine
+     * of the pool could ever match.
+     *
+     * @throws CapExceeded when the client already holds its maximum of open leases
+     */
+    public Lease create(NewLease n, Caps caps, Instant now) throws SQLException, CapExceeded {
+        String id = "l-" + Secrets.randomHex(6);
+        try {
+            return db.inTransaction(c -> {
+                lockAllocation(c);
+                if (caps.maxPerClient() > 0 && count(c, "SELECT COUNT(*) FROM leases WHERE client = ? AND state IN"
+                        + " ('pending', 'provisioning', 'ready')", n.client()) >= caps.maxPerClient()) {
+                    throw new CapRuntime("client " + n.client() + " already holds " + caps.maxPerClient()
+                            + " open leases (maxLeasesPerClient)");
+                }
+                long deadline = n.timeoutSeconds() == null ? -1 : now.toEpochMilli() + n.timeoutSeconds() * 1000L;
+                long expires = now.toEpochMilli() + n.heartbeatSeconds() * 1000L;
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO leases (" + LEASE_COLUMNS
+                        + ", ready_token) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?, ?, ?, NULL, NULL, NULL)")) {
+                    p.setString(1, id);
+                    p.setString(2, n.client());
+                    p.setString(3, n.labels().toString());
+                    p.setString(4, n.image());
+                    p.setString(5, firstBootJson(n.firstBoot()));
+                    p.setBoolean(6, n.waitForMachine());
+                    p.setInt(7, n.heartbeatSeconds());
+                    p.setLong(8, now.toEpochMilli());
+                    if (deadline < 0) {
+                        p.setNull(9, Types.BIGINT);
+                    } else {
+                        p.setLong(9, deadline);
+                    }
+                    p.setLong(10, expires);
+                    p.executeUpdate();
+                }
+                insertEvent(c, now, null, id, null, null, "lease", "lease " + id + " for client " + n.client()
+                        + ": labels '" + n.labels() + "', image " + n.image());
+                List<MachineStatus> all = queryMachines(c, "SELECT " + MACHINE_COLUMNS + " FROM machines");
+                if (all.stream().noneMatch(m -> n.labels().test(m.labels()))) {
+                    failLease(c, id, null, "no machine of the pool matches labels '" + n.labels() + "'", now);
+                } else if (!grant(c, id, n.labels(), caps, now) && !n.waitForMachine()) {
+                    failLease(c, id, null, "no free machine matches labels '" + n.labels() + "' and the client"
+                            + " asked not to wait", now);
+                }
+                return first(queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE id = ?", id)).get();
+            });
+        } catch (CapRuntime e) {
+            throw new CapExceeded(e.getMessage());
+        }
+    }
+
+    /** Grants free machines to pending leases, oldest lease first. Returns the leases granted. */
+    public List<String> grantPending(Caps caps, Instant now) throws SQLException {
+        return db.inTransaction(c -> {
+            List<Lease> pending = queryLeases(c, "SELECT " + LEASE_COLUMNS
+                    + " FROM leases WHERE state = 'pending' ORDER BY created, id");
+            if (pending.isEmpty()) {
+                return List.of();
+            }
+            lockAllocation(c);
+            List<String> granted = new ArrayList<>();
+            for (Lease l : pending) {
+                // Re-read under the lock: another runtime may have granted or ended it.
+                Optional<Lease> fresh = first(queryLeases(c, "SELECT " + LEASE_COLUMNS
+                        + " FROM leases WHERE id = ? AND state = 'pending'", l.id()));
+                if (fresh.isPresent() && grant(c, l.id(), LabelExpression.parse(l.labels()), caps, now)) {
+                    granted.add(l.id());
+                }
+            }
+            return granted;
+        });
+    }
+
+    /** Takes the allocation lock, then grants lease {@code id} a machine if one is free and the caps allow. */
+    private boolean grant(Connection c, String id, LabelExpression labels, Caps caps, Instant now)
+            throws SQLException {
+        if (caps.maxHeld() > 0 && count(c, "SELECT COUNT(*) FROM machines WHERE lease_id IS NOT NULL")
+                >= caps.maxHeld()) {
+            return false;
+        }
+        for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_COLUMNS
+                + " FROM machines WHERE state = 'available' ORDER BY since, name")) {
+            if (!labels.test(m.labels())) {
+                continue;
+            }
+            int n = update(c, "UPDATE machines SET state = 'leased', lease_id = ?, message = NULL, since = ?,"
+                    + " version = version + 1 WHERE name = ? AND version = ? AND state = 'available'", id,
+                    now.toEpochMilli(), m.name(), m.version());
+            if (n != 1) {
+                continue;
+            }
+            update(c, "UPDATE leases SET state = 'provisioning', machine = ? WHERE id = ?", m.name(), id);
+            insertEvent(c, now, m.name(), id, MachineState.AVAILABLE, MachineState.LEASED, "lease",
+                    "granted to lease " + id);
+            return true;
+        }
+        return false;
+    }
+
+    public Optional<Lease> lease(String id) throws SQLException {
+        return db.inTransaction(c -> first(queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE id = ?",
+                id)));
+    }
+
+    /** Leases, newest first, optionally of one client and/or in one state. */
+    public List<Lease> leases(String client, LeaseState state, int limit) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT " + LEASE_COLUMNS + " FROM leases WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (client != null) {
+            sql.append(" AND client = ?");
+            args.add(client);
+        }
+        if (state != null) {
+            sql.append(" AND state = ?");
+            args.add(state.wireName());
+        }
+        sql.append(" ORDER BY created DESC, id LIMIT ").append(Math.max(1, limit));
+        return db.inTransaction(c -> queryLeases(c, sql.toString(), args.toArray()));
+    }
+
+    /** Open leases whose heartbeat or deadline has passed at {@code now}. */
+    public List<Lease> overdue(Instant now) throws SQLException {
+        long t = now.toEpochMilli();
+        return db.inTransaction(c -> queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE state IN"
+                + " ('pending', 'provisioning', 'ready') AND (expires < ? OR (state <> 'ready' AND deadline < ?))",
+                t, t));
+    }
+
+    /** Renews an open lease: it now expires {@code heartbeatSeconds} from {@code now}. Empty if it has ended. */
+    public Optional<Lease> heartbeat(String id, Instant now) throws SQLException {
+        return db.inTransaction(c -> {
+            update(c, "UPDATE leases SET expires = CAST(? AS BIGINT) + heartbeat_seconds * 1000 WHERE id = ? AND state IN"
+                    + " ('pending', 'provisioning', 'ready')", now.toEpochMilli(), id);
+            return first(queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE id = ?", id));
+        });
+    }
+
+    /**
+     * Ends an open lease ({@code released}, {@code expired} or {@code failed}); the machine it holds, if any,
+     * goes to {@code releasing} in the same transaction. Ending an ended lease changes nothing.
+     *
+     * @return the lease as it is now, or empty if there is no such lease
+     */
+    public Optional<Lease> end(String id, LeaseState end, String cause, String message, Instant now)
+            throws SQLException {
+        if (!end.ended()) {
+            throw new IllegalArgumentException(end + " does not end a lease");
+        }
+        return db.inTransaction(c -> {
+            Optional<Lease> l = first(queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE id = ? FOR UPDATE",
+                    id));
+            if (l.isEmpty() || l.get().state().ended()) {
+                return l;
+            }
+            update(c, "UPDATE leases SET state = ?, ended_at = ?, message = ? WHERE id = ?", end.wireName(),
+                    now.toEpochMilli(), cut(message), id);
+            insertEvent(c, now, l.get().machine(), id, null, null, cause, "lease " + id + " " + end + ": " + message);
+            Optional<MachineStatus> m = first(queryMachines(c, "SELECT " + MACHINE_COLUMNS
+                    + " FROM machines WHERE lease_id = ? FOR UPDATE", id));
+            if (m.isPresent()) {
+                update(c, "UPDATE machines SET state = 'releasing', lease_id = NULL, message = ?, since = ?,"
+                        + " version = version + 1 WHERE name = ?", cut(message), now.toEpochMilli(), m.get().name());
+                insertEvent(c, now, m.get().name(), id, m.get().state(), MachineState.RELEASING, cause, message);
+            }
+            return first(queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE id = ?", id));
+        });
+    }
+
+    private void failLease(Connection c, String id, String machine, String message, Instant now)
+            throws SQLException {
+        update(c, "UPDATE leases SET state = 'failed', ended_at = ?, message = ? WHERE id = ?", now.toEpochMilli(),
+                cut(message), id);
+        insertEvent(c, now, machine, id, null, null, "lease", "lease " + id + " failed: " + message);
+    }
+
+    /** Remembers the SHA-256 of the token the machine's OS will post when it is up. */
+    public void setReadyToken(String leaseId, String tokenSha256) throws SQLException {
+        db.inTransaction(c -> update(c, "UPDATE leases SET ready_token = ? WHERE id = ?", tokenSha256, leaseId));
+    }
+
+    /** The open lease whose ready token has this SHA-256. */
+    public Optional<Lease> leaseByReadyToken(String tokenSha256) throws SQLException {
+        return db.inTransaction(c -> first(queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE"
+                + " ready_token = ? AND state IN ('provisioning', 'ready')", tokenSha256)));
+    }
+
+    // ---- events -----------------------------------------------------------------------------------------------
+
+    /** Events after {@code afterSeq}, oldest first, optionally of one machine or one lease. */
+    public List<PoolEvent> events(long afterSeq, String machine, String lease, int limit) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT seq, time, machine, lease_id, from_state, to_state, cause, "
+                + "message FROM events WHERE seq > ?");
+        List<Object> args = new ArrayList<>(List.of(afterSeq));
+        if (machine != null) {
+            sql.append(" AND machine = ?");
+            args.add(machine);
+        }
+        if (lease != null) {
+            sql.append(" AND lease_id = ?");
+            args.add(lease);
+        }
+        sql.append(" ORDER BY seq LIMIT ").append(Math.max(1, limit));
+        return db.inTransaction(c -> {
+            List<PoolEvent> out = new ArrayList<>();
+            try (PreparedStatement p = prepare(c, sql.toString(), args.toArray()); ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(new PoolEvent(r.getLong(1), Instant.ofEpochMilli(r.getLong(2)), r.getString(3),
+                            r.getString(4), r.getString(5), r.getString(6), r.getString(7), r.getString(8)));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Adds an event that is not a transition (a power command, a retry), for the record. */
+    public void note(String machine, String lease, String cause, String message, Instant now) throws SQLException {
+        db.inTransaction(c -> {
+            insertEvent(c, now, machine, lease, null, null, cause, message);
+            return null;
+        });
+    }
+
+    // ---- jobs -------------------------------------------------------------------------------------------------
+
+    /** Records a deploy job's current state (insert or update). */
+    public void saveJob(String id, String machine, String type, String state, String message, Instant created,
+            Instant started, Instant finished) throws SQLException {
+        db.inTransaction(c -> {
+            int n = update(c, "UPDATE jobs SET state = ?, message = ?, started = ?, finished = ? WHERE id = ?", state,
+                    cut(message), millis(started), millis(finished), id);
+            if (n == 0) {
+                update(c, "INSERT INTO jobs (id, machine, type, state, message, created, started, finished) VALUES"
+                        + " (?, ?, ?, ?, ?, ?, ?, ?)", id, machine, type, state, cut(message), created.toEpochMilli(),
+                        millis(started), millis(finished));
+            }
+            return null;
+        });
+    }
+
+    /** Marks jobs that were queued or running when the runtime stopped as failed; returns how many. */
+    public int failUnfinishedJobs(String why, Instant now) throws SQLException {
+        return db.inTransaction(c -> update(c, "UPDATE jobs SET state = 'failed', message = ?, finished = ? WHERE"
+                + " state IN ('queued', 'running')", cut(why), now.toEpochMilli()));
+    }
+
+    // ---- SQL helpers ------------------------------------------------------------------------------------------
+
+    private static void lockAllocation(Connection c) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT name FROM locks WHERE name = 'allocation' FOR UPDATE");
+                ResultSet r = p.executeQuery()) {
+            if (!r.next()) {
+                throw new SQLException("store: the allocation lock row is missing");
+            }
+        }
+    }
+
+    private static void insertEvent(Connection c, Instant now, String machine, String lease, MachineState from,
+            MachineState to, String cause, String message) throws SQLException {
+        update(c, "INSERT INTO events (time, machine, lease_id, from_state, to_state, cause, message) VALUES"
+                + " (?, ?, ?, ?, ?, ?, ?)", now.toEpochMilli(), machine, lease, from == null ? null : from.wireName(),
+                to == null ? null : to.wireName(), cause, cut(message));
+    }
+
+    private static List<MachineStatus> queryMachines(Connection c, String sql, Object... args) throws SQLException {
+        List<MachineStatus> out = new ArrayList<>();
+        try (PreparedStatement p = prepare(c, sql, args); ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(new MachineStatus(r.getString(1), labels(r.getString(2)), MachineState.fromWire(r.getString(3)),
+                        r.getString(4), r.getString(5), r.getInt(6), r.getString(7),
+                        Instant.ofEpochMilli(r.getLong(8)), r.getLong(9)));
+            }
+        }
+        return out;
+    }
+
+    private static List<Lease> queryLeases(Connection c, String sql, Object... args) throws SQLException {
+        List<Lease> out = new ArrayList<>();
+        try (PreparedStatement p = prepare(c, sql, args); ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(new Lease(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                        firstBoot(r.getString(5)), r.getBoolean(6), r.getInt(7), LeaseState.fromWire(r.getString(8)),
+                        r.getString(9), r.getString(10), instant(r, 11), instant(r, 12), instant(r, 13),
+                        instant(r, 14), instant(r, 15)));
+            }
+        }
+        return out;
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+        PreparedStatement p = c.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] == null) {
+                p.setNull(i + 1, Types.VARCHAR);
+            } else {
+                p.setObject(i + 1, args[i]);
+            }
+        }
+        return p;
+    }
+
+    private static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement p = prepare(c, sql, args)) {
+            return p.executeUpdate();
+        }
+    }
+
+    private static long count(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement p = prepare(c, sql, args); ResultSet r = p.executeQuery()) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private static <T> Optional<T> first(List<T> rows) {
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    private static Instant instant(ResultSet r, int column) throws SQLException {
+        long v = r.getLong(column);
+        return r.wasNull() ? null : Instant.ofEpochMilli(v);
+    }
+
+    private static Long millis(Instant t) {
+        return t == null ? null : t.toEpochMilli();
+    }
+
+    private static String cut(String s) {
+        return s == null || s.length() <= 2000 ? s : s.substring(0, 1997) + "...";
+    }
+
+    private static String labelsJson(Set<String> labels) {
+        try {
+            return Json.MAPPER.writeValueAsString(new TreeSet<>(labels));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Set<String> labels(String json) {
+        try {
+            return new LinkedHashSet<>(Json.MAPPER.readValue(json, new TypeReference<List<String>>() { }));
+        } catch (IOException e) {
+            throw new IllegalStateException("store: bad labels " + json, e);
+        }
+    }
+
+    private static String firstBootJson(Lease.FirstBootData fb) {
+        try {
+            return fb == null ? null : Json.MAPPER.writeValueAsString(fb);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Lease.FirstBootData firstBoot(String json) {
+        try {
+            return json == null ? null : Json.MAPPER.readValue(json, Lease.FirstBootData.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("store: bad first-boot data", e);
+        }
+    }
+
+    /** Carries {@link CapExceeded} out of a transaction (which rolls back on it). */
+    private static final class CapRuntime extends RuntimeException {
+        CapRuntime(String message) {
+            super(message, null, false, false);
+        }
+    }
+}
