@@ -5,6 +5,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,13 +24,23 @@ import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.config.ConfigException;
 import io.pxereimage.runtime.config.DhcpSection;
 import io.pxereimage.runtime.config.MachineEntry;
+import io.pxereimage.runtime.config.StoreSection;
 import io.pxereimage.runtime.config.RuntimeConfig;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.http.HttpConfig;
 import io.pxereimage.runtime.http.HttpServer;
 import io.pxereimage.runtime.net.InterfaceAddress4;
 import io.pxereimage.runtime.net.Ip4;
+import io.pxereimage.runtime.pool.PoolController;
+import io.pxereimage.runtime.pool.PoolMachine;
+import io.pxereimage.runtime.pool.PoolSettings;
+import io.pxereimage.runtime.pool.PoolStore;
+import io.pxereimage.runtime.power.BrokenDriver;
+import io.pxereimage.runtime.power.PowerDriver;
+import io.pxereimage.runtime.power.PowerException;
+import io.pxereimage.runtime.power.Retrying;
 import io.pxereimage.runtime.pxe.PxeConfig;
+import io.pxereimage.runtime.store.Database;
 import io.pxereimage.runtime.pxe.PxeServer;
 import io.pxereimage.runtime.tftp.TftpConfig;
 import io.pxereimage.runtime.tftp.TftpServer;
@@ -50,12 +61,16 @@ public final class PxeRuntime implements AutoCloseable {
     private final TftpServer tftp;
     private final PxeServer dhcp;
     private final DeployServices deploy;
+    private final PoolController pool;
+    private final Database database;
     private final String summary;
 
     private PxeRuntime(MachineRegistry machines, PrometheusMeterRegistry meters, HttpServer http, TftpServer tftp,
-            PxeServer dhcp, DeployServices deploy, String summary) {
+            PxeServer dhcp, DeployServices deploy, PoolController pool, Database database, String summary) {
         this.machines = machines;
         this.deploy = deploy;
+        this.pool = pool;
+        this.database = database;
         this.meters = meters;
         this.http = http;
         this.tftp = tftp;
@@ -82,6 +97,17 @@ public final class PxeRuntime implements AutoCloseable {
         // are applied on top of the config file's machines here, before anything is served.
         DeployServices deploy = new DeployServices(Path.of(c.dataDir()), Clock.systemUTC(), machines,
                 c.deploy() == null ? null : c.deploy().toSpec(), c.agent().toSettings(), meters);
+        // Pool machines (those with a bmc) get leased, powered, deployed and cleaned by the pool controller.
+        List<PoolMachine> pooled = c.machines().stream().filter(MachineEntry::pooled)
+                .map(MachineEntry::toPoolMachine).toList();
+        Database database = null;
+        PoolController pool = null;
+        if (!pooled.isEmpty()) {
+            database = openStore(c, source);
+            PoolSettings ps = c.pool().toSettings(hostName());
+            pool = new PoolController(new PoolStore(database), ps, pooled, m -> powerDriver(m, ps),
+                    deploy, Clock.systemUTC(), Duration.ofSeconds(1));
+        }
         HttpServer http = new HttpServer(httpConfig, machines, meters, deploy);
         TftpServer tftp = c.tftp().port() == 0 ? null : new TftpServer(TftpConfig.builder(tftpRoot)
                 .port(c.tftp().port()).maxBlockSize(c.tftp().maxBlockSize()).maxWindowSize(c.tftp().maxWindowSize())
@@ -101,8 +127,47 @@ public final class PxeRuntime implements AutoCloseable {
         String summary = "address " + address.getHostAddress() + ", dhcp " + d.mode() + ", " + plans.size()
                 + " machines, " + deploy.images().list().size() + " images"
                 + (c.deploy() == null ? ", no deploy environment" : "")
+                + (pooled.isEmpty() ? "" : ", " + pooled.size() + " pool machines")
                 + (fallback != null ? ", ANSWERING UNKNOWN CLIENTS" : "");
-        return new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, summary);
+        return new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, pool, database, summary);
+    }
+
+    private static Database openStore(RuntimeConfig c, String source) {
+        StoreSection st = c.store();
+        try {
+            if (st.url() == null) {
+                Files.createDirectories(Path.of(c.dataDir()));
+                return Database.embedded(Path.of(c.dataDir()));
+            }
+            String password = null;
+            if (st.passwordFile() != null) {
+                password = Files.readString(Path.of(st.passwordFile())).strip();
+            }
+            return Database.open(st.url(), st.user(), password);
+        } catch (IOException e) {
+            throw new ConfigException(source + ": store: " + e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new ConfigException(source + ": store: cannot open " + (st.url() == null ? "the embedded database"
+                    + " in " + c.dataDir() : st.url()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The machine's BMC driver, retrying transient failures (2 s, 4 s, ...). */
+    private static PowerDriver powerDriver(PoolMachine m, PoolSettings ps) {
+        try {
+            return new Retrying(m.bmc().create(m.name(), m.bootMac().toString(), LOG::warn), ps.powerAttempts(),
+                    Duration.ofSeconds(2));
+        } catch (PowerException e) {
+            return new BrokenDriver(e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "pxe-runtime";
+        }
     }
 
     /** A runtime that boots one kernel: {@code pxe-runtime boot}. */
@@ -133,7 +198,7 @@ public final class PxeRuntime implements AutoCloseable {
         String who = plans.isEmpty() ? "EVERY PXE CLIENT on " + q.interfaceName() : q.macs().toString();
         String summary = "boot " + q.kernel() + " for " + who + ", dhcp " + q.mode().name().toLowerCase()
                 + " on " + nic.address().getHostAddress() + "/" + nic.prefixLength();
-        return new PxeRuntime(machines, meters, http, tftp, dhcp, null, summary);
+        return new PxeRuntime(machines, meters, http, tftp, dhcp, null, null, null, summary);
     }
 
     private static PxeConfig pxeConfig(DhcpSection.Mode mode, Inet4Address address, InterfaceAddress4 nic,
@@ -173,6 +238,13 @@ public final class PxeRuntime implements AutoCloseable {
         if (dhcp != null) {
             dhcp.start();
         }
+        if (pool != null) {
+            try {
+                pool.start();
+            } catch (SQLException e) {
+                throw new IOException("pool: store " + database.describe() + ": " + e.getMessage(), e);
+            }
+        }
         if (machines.answersUnknown()) {
             LOG.warn("answering EVERY PXE client, not only known machines: use this only on an isolated network");
         }
@@ -197,8 +269,16 @@ public final class PxeRuntime implements AutoCloseable {
         return http.port();
     }
 
+    /** The pool of leasable machines; {@code null} when no machine has a {@code bmc}. */
+    public PoolController pool() {
+        return pool;
+    }
+
     @Override
     public synchronized void close() {
+        if (pool != null) {
+            pool.close();
+        }
         if (dhcp != null) {
             dhcp.close();
         }
@@ -208,6 +288,9 @@ public final class PxeRuntime implements AutoCloseable {
         http.close();
         if (deploy != null) {
             deploy.close();
+        }
+        if (database != null) {
+            database.close();
         }
     }
 

@@ -15,6 +15,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *                image catalog {@code images.json} and the image cache)
  * @param deploy the deploy environment that machines with plan {@code deploy} boot; none by default
  * @param agent settings for deploy agents
+ * @param pool how pool machines (those with a {@code bmc}) are leased, cleaned and timed
+ * @param store where pool state lives: the data directory's embedded database unless a PostgreSQL URL is given
  */
 public record RuntimeConfig(
         String address,
@@ -26,6 +28,8 @@ public record RuntimeConfig(
         BootSection boot,
         DeploySection deploy,
         AgentSection agent,
+        PoolSection pool,
+        StoreSection store,
         List<MachineEntry> machines) {
 
     public RuntimeConfig {
@@ -41,7 +45,14 @@ public record RuntimeConfig(
         http = http == null ? new HttpSection(null, null, null, null, null, null) : http;
         boot = boot == null ? new BootSection(null, null, null) : boot;
         agent = agent == null ? new AgentSection(null, null) : agent;
+        pool = pool == null ? PoolSection.defaults() : pool;
+        store = store == null ? new StoreSection(null, null, null) : store;
         machines = machines == null ? List.of() : List.copyOf(machines);
         Fields.unique("machines", machines.stream().map(m -> m.mac().toString()).toList());
+        Fields.unique("machines (names of pool machines)",
+                machines.stream().filter(MachineEntry::pooled).map(MachineEntry::name).toList());
+        if (machines.stream().anyMatch(MachineEntry::pooled) && deploy == null) {
+            throw new IllegalArgumentException("deploy: pool machines (with a bmc) need a deploy environment");
+        }
     }
 }

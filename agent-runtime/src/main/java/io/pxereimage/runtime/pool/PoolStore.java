@@ -139,7 +139,8 @@ public final class PoolStore {
 
     /**
      * Moves machine {@code name} from the state it had at {@code version} to {@code to}. Leaving the held states
-     * lets go of the lease; {@code to == FAILED} counts a failure, {@code CLEANING -> AVAILABLE} resets the count.
+     * lets go of the lease; {@code to == FAILED} counts a failure, {@code CLEANING -> AVAILABLE} and leaving
+     * {@code QUARANTINED} reset the count.
      *
      * @return the new row, or empty when someone else changed the machine first (the caller re-reads)
      * @throws IllegalStateException when the move is not in {@link MachineState}'s table
@@ -158,8 +159,10 @@ public final class PoolStore {
                         + " is not a transition");
             }
             String lease = to.held() ? m.lease() : null;
+            // An admin's clear and a successful clean start the count again.
             int failures = to == MachineState.FAILED ? m.failures() + 1
-                    : m.state() == MachineState.CLEANING && to == MachineState.AVAILABLE ? 0 : m.failures();
+                    : m.state() == MachineState.QUARANTINED
+                    || m.state() == MachineState.CLEANING && to == MachineState.AVAILABLE ? 0 : m.failures();
             if (to.held() && lease == null) {
                 throw new IllegalStateException("machine " + name + ": " + to + " needs a lease");
             }
@@ -412,6 +415,11 @@ public final class PoolStore {
             }
             return out;
         });
+    }
+
+    /** The newest event's sequence number, 0 when there is none. */
+    public long lastEventSeq() throws SQLException {
+        return db.inTransaction(c -> count(c, "SELECT COALESCE(MAX(seq), 0) FROM events"));
     }
 
     /** Adds an event that is not a transition (a power command, a retry), for the record. */
