@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.pxereimage.runtime.power.PowerDriver.State;
 import io.pxereimage.runtime.power.PowerException.Kind;
+import io.pxereimage.runtime.testing.IpmiSim;
 import io.pxereimage.runtime.testing.Prerequisites;
 
 /** ipmitool against a real ipmi_sim on 127.0.0.1 (no root needed: the simulator binds a high port). */

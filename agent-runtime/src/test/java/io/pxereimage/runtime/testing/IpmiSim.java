@@ -1,4 +1,4 @@
-package io.pxereimage.runtime.power;
+package io.pxereimage.runtime.testing;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -9,19 +9,21 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 
+import io.pxereimage.runtime.power.IpmiToolDriver;
+
 /**
  * OpenIPMI's ipmi_sim on 127.0.0.1 with one admin user. Its chassis_control script keeps the power state and the
  * boot device in files and logs every call ("0x20 set power 1", "0x20 set boot pxe", ...).
  */
-final class IpmiSim implements AutoCloseable {
-    static final String USER = "admin";
-    static final String PASSWORD = "Sim-pass9";
+public final class IpmiSim implements AutoCloseable {
+    public static final String USER = "admin";
+    public static final String PASSWORD = "Sim-pass9";
 
-    final Path dir;
-    final int port;
+    public final Path dir;
+    public final int port;
     private final Process process;
 
-    IpmiSim(Path dir) throws IOException, InterruptedException {
+    public IpmiSim(Path dir) throws IOException, InterruptedException {
         this.dir = dir;
         this.port = freeUdpPort();
         Path script = dir.resolve("chassis.sh");
@@ -67,20 +69,20 @@ final class IpmiSim implements AutoCloseable {
         }
     }
 
-    IpmiToolDriver driver(String password) {
+    public IpmiToolDriver driver(String password) {
         return new IpmiToolDriver("ipmitool", "127.0.0.1", port, USER, password, java.time.Duration.ofSeconds(15));
     }
 
-    String file(String name) throws IOException {
+    public String file(String name) throws IOException {
         Path p = dir.resolve(name);
         return Files.exists(p) ? Files.readString(p).trim() : "";
     }
 
-    void setPower(boolean on) throws IOException {
+    public void setPower(boolean on) throws IOException {
         Files.writeString(dir.resolve("power"), on ? "1\n" : "0\n");
     }
 
-    static int freeUdpPort() throws SocketException {
+    public static int freeUdpPort() throws SocketException {
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
