@@ -115,6 +115,11 @@ final class RuntimeProcess {
         return sum;
     }
 
+    /** SIGKILL, as a crash: no shutdown hook runs, nothing is flushed or closed. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
     void stop() throws InterruptedException {
         Procs.stop(process, Duration.ofSeconds(10));
     }
