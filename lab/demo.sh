@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# demo.sh: the lab demo. By default (DEMO=deploy) the whole chain: a blank-disk machine is PXE-booted, imaged
-# with progress and comes up from its own disk printing its first-boot data (lab/demo-deploy.sh).
+# demo.sh: the lab demo. By default (DEMO=lease) the machine pool: a powered-off machine behind an IPMI BMC is
+# leased through the API, powered on, PXE-booted, imaged and ready; released, it is wiped and available again
+# (lab/demo-lease.sh). DEMO=deploy: one reimage of a blank-disk machine with progress, up to its first-boot data
+# (lab/demo-deploy.sh).
 # DEMO=boot: one PXE boot of a kernel + initrd, with a timeline:
 #   deps -> assets -> runtime jar -> namespaces -> PXE server -> one BIOS qemu machine -> timeline
 # Env: LAB_PREFIX (pxl9-), LAB_SUBNET (10.231.20), DEMO_SERVER (java|dnsmasq; default java:
@@ -13,9 +15,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-if [[ ${DEMO:-deploy} == deploy ]]; then
-  exec "$HERE/demo-deploy.sh" "$@"
-fi
+case ${DEMO:-lease} in
+  lease) exec "$HERE/demo-lease.sh" "$@" ;;
+  deploy) exec "$HERE/demo-deploy.sh" "$@" ;;
+esac
 
 P=${LAB_PREFIX:-pxl9-} S=${LAB_SUBNET:-10.231.20}
 SERVER=${DEMO_SERVER:-java} FW=${DEMO_FIRMWARE:-bios}
