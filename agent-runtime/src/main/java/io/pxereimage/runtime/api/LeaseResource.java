@@ -87,7 +87,8 @@ public final class LeaseResource {
             List<Lease> leases = pool.leases(client == null || client.isEmpty() ? null : client, s);
             Map<String, MachineState> states = leases.stream().anyMatch(l -> l.machine() != null)
                     ? machineStates() : Map.of();
-            return ApiResponse.of(200, leases.stream().map(l -> LeaseJson.from(l, states.get(l.machine())))
+            return ApiResponse.of(200, leases.stream()
+                    .map(l -> LeaseJson.from(l, l.machine() == null ? null : states.get(l.machine())))
                     .toList());
         });
     }

@@ -90,7 +90,7 @@ final class ApiRoute {
         }
         CompletableFuture<ApiResponse> answer = dispatch(ex.method.name(), ex.path.substring(PREFIX.length()),
                 query, authorization, body, baseUrl, () -> ex.ctx.channel().isActive());
-        if (answer.isDone()) {
+        if (answer.isDone() && !answer.isCompletedExceptionally()) {
             write(ex, answer.join());
             return;
         }

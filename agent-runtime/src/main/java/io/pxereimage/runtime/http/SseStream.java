@@ -165,7 +165,9 @@ final class SseStream {
             k.cancel(false);
         }
         closeSubscription();
-        LOG.info("HTTP SSE stream to {} {} after event {}", Routes.remote(ctx), why, lastSeq);
+        if (!why.equals("dropped")) { // drop() said it already, louder
+            LOG.info("HTTP SSE stream to {} {} after event {}", Routes.remote(ctx), why, lastSeq);
+        }
     }
 
     private void closeSubscription() {

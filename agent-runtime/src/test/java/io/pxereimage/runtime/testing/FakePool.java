@@ -39,6 +39,8 @@ public final class FakePool implements PoolApi {
     public final List<String> heartbeats = new CopyOnWriteArrayList<>();
     public final List<String> threads = new CopyOnWriteArrayList<>();
     public volatile boolean unavailable;
+    /** Thrown by every call when set: a bug in the pool. */
+    public volatile RuntimeException bug;
     public volatile int maxPerClient = 2;
     private int next = 1;
 
@@ -85,6 +87,9 @@ public final class FakePool implements PoolApi {
 
     private void touch() {
         threads.add(Thread.currentThread().getName());
+        if (bug != null) {
+            throw bug;
+        }
         if (unavailable) {
             throw new PoolUnavailable("database down", null);
         }
