@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -93,7 +94,7 @@ class PoolCliTest {
             {"lease", "release"}, {"lease", "heartbeat"}, {"pool"}, {"pool", "list"}, {"pool", "clear"},
             {"pool", "quarantine"}, {"pool", "events"}}) {
             clear();
-            String[] args = java.util.Arrays.copyOf(c, c.length + 1);
+            String[] args = Arrays.copyOf(c, c.length + 1);
             args[c.length] = "--help";
             assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args)).as(String.join(" ", c))
                     .isZero();

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +30,7 @@ import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.device.Json;
 import io.pxereimage.runtime.testing.FakePool;
 import io.pxereimage.runtime.testing.LogCapture;
+import io.pxereimage.runtime.testing.Prerequisites;
 
 /** The pool endpoints over real HTTP on loopback: routing, auth, the ready call and the SSE event stream. */
 class PoolHttpTest {
@@ -268,6 +270,27 @@ class PoolHttpTest {
         try (SseClient sse = new SseClient(port, "/api/v1/events?after=x", 0, "Authorization", AUTH)) {
             assertThat(sse.statusLine).startsWith("HTTP/1.1 400");
         }
+    }
+
+    /** The documented curl line: curl de-chunks and prints the frames as they come. */
+    @Test
+    void curlFollowsTheStream() throws Exception {
+        Prerequisites.requireCommands("curl");
+        start(pool);
+        pool.emit("m1", "l-1", "available", "leased", "lease", null);
+        pool.emit("m1", "l-1", "leased", "powering", "power", "power on");
+        Process curl = new ProcessBuilder("curl", "-sS", "-N", "--max-time", "2", "-H", "Authorization: " + AUTH,
+                "-H", "Accept: text/event-stream", "-H", "Last-Event-ID: 1", base + "/api/v1/events?lease=l-1")
+                .redirectErrorStream(true).start();
+        await(() -> pool.openSubscriptions() == 1, "curl subscribed");
+        pool.emit("m2", "l-2", "available", "leased", "lease", null);
+        pool.emit("m1", "l-1", "powering", "netbooting", "boot", null);
+        String text = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor()).as(text).isEqualTo(28); // --max-time: the stream does not end by itself
+        assertThat(text).startsWith("id: 2\nevent: powering\ndata: {\"seq\":2,")
+                .contains("\n\nid: 4\nevent: netbooting\ndata: {\"seq\":4,").doesNotContain("l-2")
+                .contains("curl: (28)");
+        await(() -> pool.openSubscriptions() == 0, "unsubscribed after curl exited");
     }
 
     @Test
