@@ -1,6 +1,9 @@
 package io.pxereimage.runtime.cli;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -17,12 +20,78 @@ import io.pxereimage.runtime.device.Json;
 
 /** A small JSON client of {@code /api/v1} for the CLI. Errors become {@link Failure} with the server's reason. */
 final class ApiClient {
-    /** A call that did not succeed; the message is ready to print. */
+    /**
+     * A call that did not succeed; the message is ready to print. {@code status} is the HTTP status (0 when the
+     * server was not reached) and {@code body} what it answered (some refusals carry the object, e.g. an ended lease).
+     */
     static final class Failure extends Exception {
         private static final long serialVersionUID = 1L;
+        final int status;
+        final transient JsonNode body;
 
         Failure(String message) {
+            this(message, 0, MissingNode.getInstance());
+        }
+
+        Failure(String message, int status, JsonNode body) {
             super(message, null, false, false);
+            this.status = status;
+            this.body = body;
+        }
+    }
+
+    /** One Server-Sent Event: {@code id}, {@code event} name and {@code data} (null when absent). */
+    record Event(String id, String name, String data) {
+    }
+
+    /** An open {@code text/event-stream} response; {@link #close} from any thread ends a blocked {@link #next}. */
+    static final class EventStream implements AutoCloseable {
+        private final InputStream in;
+        private final BufferedReader reader;
+
+        EventStream(InputStream in) {
+            this.in = in;
+            this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        }
+
+        /** The next event, or null when the stream has ended. Comments ({@code : keepalive}) are skipped. */
+        Event next() throws IOException {
+            String id = null;
+            String name = null;
+            StringBuilder data = null;
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (line.isEmpty()) {
+                    if (id != null || name != null || data != null) {
+                        return new Event(id, name, data == null ? null : data.toString());
+                    }
+                    continue;
+                }
+                if (line.startsWith(":")) {
+                    continue;
+                }
+                int colon = line.indexOf(':');
+                String field = colon < 0 ? line : line.substring(0, colon);
+                String value = colon < 0 ? "" : line.substring(colon + 1);
+                value = value.startsWith(" ") ? value.substring(1) : value;
+                switch (field) {
+                    case "id" -> id = value;
+                    case "event" -> name = value;
+                    case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                    default -> {
+                        // unknown fields are ignored, as the SSE spec says
+                    }
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void close() {
+            try {
+                in.close();
+            } catch (IOException e) {
+                // closing: nothing left to do
+            }
         }
     }
 
@@ -44,16 +113,44 @@ final class ApiClient {
         return call("POST", path, body);
     }
 
+    JsonNode delete(String path) throws Failure, InterruptedException {
+        return call("DELETE", path, null);
+    }
+
+    /**
+     * Opens {@code GET path} as Server-Sent Events.
+     *
+     * @param lastEventId resume after this event ({@code Last-Event-ID}), or null
+     */
+    EventStream events(String path, String lastEventId) throws Failure, InterruptedException {
+        HttpRequest.Builder b = request(path).timeout(Duration.ofSeconds(30)).header("Accept", "text/event-stream")
+                .GET();
+        if (lastEventId != null) {
+            b.header("Last-Event-ID", lastEventId);
+        }
+        try {
+            HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            if (r.statusCode() >= 300) {
+                byte[] body;
+                try (InputStream in = r.body()) {
+                    body = in.readAllBytes();
+                }
+                throw failure("GET", path, r.statusCode(), body);
+            }
+            return new EventStream(r.body());
+        } catch (ConnectException e) {
+            throw unreachable();
+        } catch (IOException e) {
+            throw new Failure("GET " + path + ": " + e.getMessage());
+        }
+    }
+
     static String segment(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private JsonNode call(String method, String path, Object body) throws Failure, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/api/v1" + path))
-                .timeout(Duration.ofMinutes(30));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
+        HttpRequest.Builder b = request(path).timeout(Duration.ofMinutes(30));
         try {
             if (body == null) {
                 b.method(method, HttpRequest.BodyPublishers.noBody());
@@ -62,16 +159,37 @@ final class ApiClient {
                         .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body)));
             }
             HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            JsonNode json = r.body().length == 0 ? MissingNode.getInstance() : Json.MAPPER.readTree(r.body());
             if (r.statusCode() >= 300) {
-                String why = json.path("error").asText("HTTP " + r.statusCode());
-                throw new Failure(method + " " + path + ": " + r.statusCode() + " " + why);
+                throw failure(method, path, r.statusCode(), r.body());
             }
-            return json;
+            return r.body().length == 0 ? MissingNode.getInstance() : Json.MAPPER.readTree(r.body());
         } catch (ConnectException e) {
-            throw new Failure("cannot connect to " + base + " (is the runtime running? --url)");
+            throw unreachable();
         } catch (IOException e) {
             throw new Failure(method + " " + path + ": " + e.getMessage());
         }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/api/v1" + path));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
+    }
+
+    private static Failure failure(String method, String path, int status, byte[] body) {
+        JsonNode json;
+        try {
+            json = body.length == 0 ? MissingNode.getInstance() : Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            json = MissingNode.getInstance();
+        }
+        String why = json.path("error").asText("HTTP " + status);
+        return new Failure(method + " " + path + ": " + status + " " + why, status, json);
+    }
+
+    private Failure unreachable() {
+        return new Failure("cannot connect to " + base + " (is the runtime running? --url)");
     }
 }

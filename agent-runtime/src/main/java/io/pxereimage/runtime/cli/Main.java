@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 @Command(name = "pxe-runtime", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Network-boots and images bare-metal machines: proxyDHCP or DHCP, TFTP, HTTP boot, iPXE.",
         subcommands = {ServeCommand.class, BootCommand.class, ImageCommand.class, ListCommands.Machines.class,
-            ListCommands.Jobs.class, ReimageCommand.class, CommandLine.HelpCommand.class})
+            ListCommands.Jobs.class, ReimageCommand.class, LeaseCommand.class, PoolCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -1,6 +1,8 @@
 package io.pxereimage.runtime.http;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -9,12 +11,16 @@ import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.pxereimage.runtime.api.AgentResource;
 import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.api.ApiResponse;
 import io.pxereimage.runtime.api.DeployResource;
+import io.pxereimage.runtime.api.LeaseResource;
 import io.pxereimage.runtime.api.MachinesResource;
 
 /**
@@ -24,8 +30,11 @@ import io.pxereimage.runtime.api.MachinesResource;
  * <p>Some answers come later (the agent's long-poll, image import on a worker): the future is completed from
  * another thread and the response written on the connection's event loop.
  *
+ * <p>{@code GET /events} with {@code Accept: text/event-stream} is a Server-Sent Events stream of pool events
+ * ({@link SseStream}); without that header it stays the JSON list of deploy events.
+ *
  * <p>Logging: method, path and status only. Headers are never logged (the Authorization header carries a token)
- * and neither is the query string, in case a client puts a secret there.
+ * and neither is the query string: {@code POST /agent/ready?token=} carries the booted OS's credential there.
  */
 final class ApiRoute {
     static final String PREFIX = "/api/v1";
@@ -35,21 +44,38 @@ final class ApiRoute {
     private final ApiAuth auth;
     private final AgentResource agent;
     private final DeployResource deploy;
+    private final LeaseResource pool;
+    private volatile Duration sseKeepAlive = SseStream.DEFAULT_KEEPALIVE;
 
     ApiRoute(MachinesResource machines, ApiAuth auth) {
-        this(machines, auth, null, null);
+        this(machines, auth, null, null, null);
     }
 
-    /** {@code agent} and {@code deploy} may be null: a runtime without deployment answers 404 there. */
     ApiRoute(MachinesResource machines, ApiAuth auth, AgentResource agent, DeployResource deploy) {
+        this(machines, auth, agent, deploy, null);
+    }
+
+    /**
+     * {@code agent}, {@code deploy} and {@code pool} may be null: a runtime without deployment (or without a
+     * pool) answers 404 there.
+     */
+    ApiRoute(MachinesResource machines, ApiAuth auth, AgentResource agent, DeployResource deploy,
+            LeaseResource pool) {
         this.machines = machines;
         this.auth = auth;
         this.agent = agent;
         this.deploy = deploy;
+        this.pool = pool;
     }
 
-    void serve(Exchange ex, String uri, String host, String authorization, byte[] body) {
-        String baseUrl = BootScripts.baseUrl(host, ex.ctx.channel().localAddress());
+    /** How often an idle event stream gets a {@code : keepalive} comment (tests shorten it). */
+    void sseKeepAlive(Duration every) {
+        this.sseKeepAlive = every;
+    }
+
+    void serve(Exchange ex, String uri, HttpHeaders headers, byte[] body) {
+        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+        String baseUrl = BootScripts.baseUrl(headers.get(HttpHeaderNames.HOST), ex.ctx.channel().localAddress());
         Map<String, List<String>> query;
         try {
             query = new QueryStringDecoder(uri).parameters();
@@ -57,16 +83,51 @@ final class ApiRoute {
             write(ex, ApiResponse.error(400, "query: malformed"));
             return;
         }
+        if (HttpMethod.GET.equals(ex.method) && ex.path.equals(PREFIX + "/events")
+                && eventStream(headers.get(HttpHeaderNames.ACCEPT))) {
+            stream(ex, query, authorization, headers.get("Last-Event-ID"));
+            return;
+        }
         CompletableFuture<ApiResponse> answer = dispatch(ex.method.name(), ex.path.substring(PREFIX.length()),
                 query, authorization, body, baseUrl, () -> ex.ctx.channel().isActive());
-        if (answer.isDone()) {
+        if (answer.isDone() && !answer.isCompletedExceptionally()) {
             write(ex, answer.join());
             return;
         }
         // Reading stays on while the answer is pending, so a poller that hangs up is seen (channel inactive) and
         // its job stays queued. Clients here (agent, CLI, iPXE) do not pipeline requests.
-        answer.whenComplete((r, failure) -> ex.ctx.executor().execute(
-                () -> write(ex, failure != null ? ApiResponse.error(500, "internal error") : r)));
+        answer.whenComplete((r, failure) -> ex.ctx.executor().execute(() -> {
+            if (failure != null) {
+                LOG.warn("HTTP API {} {}: unexpected error", ex.method.name(), StaticFiles.printable(ex.path),
+                        failure);
+            }
+            write(ex, failure != null ? ApiResponse.error(500, "internal error") : r);
+        }));
+    }
+
+    /** {@code GET /events} as Server-Sent Events; {@code Last-Event-ID} (a reconnect) wins over {@code ?after=}. */
+    private void stream(Exchange ex, Map<String, List<String>> query, String authorization, String lastEventId) {
+        Optional<ApiResponse> denied = auth.check(authorization, false);
+        if (denied.isPresent()) {
+            write(ex, denied.get());
+            return;
+        }
+        if (pool == null) {
+            write(ex, noPool());
+            return;
+        }
+        long after;
+        try {
+            after = LeaseResource.afterSeq(lastEventId != null ? lastEventId : first(query, "after"));
+        } catch (IllegalArgumentException e) {
+            write(ex, ApiResponse.error(400, e.getMessage()));
+            return;
+        }
+        SseStream.start(ex, pool, after, first(query, "machine"), first(query, "lease"), sseKeepAlive);
+    }
+
+    private static boolean eventStream(String accept) {
+        return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/event-stream");
     }
 
     private static void write(Exchange ex, ApiResponse r) {
@@ -94,6 +155,11 @@ final class ApiRoute {
      */
     CompletableFuture<ApiResponse> dispatch(String method, String sub, Map<String, List<String>> query,
             String authorization, byte[] body, String baseUrl, BooleanSupplier alive) {
+        if (sub.equals("/agent/ready")) {
+            // The booted OS has no admin token: the ready token in the query is its credential.
+            return pool == null ? done(noPool())
+                    : method.equals("POST") ? pool.ready(first(query, "token")) : done(notAllowed("POST"));
+        }
         if (sub.startsWith("/agent/")) {
             return agent == null ? done(noDeploy()) : agent(method, sub, query, authorization, body, baseUrl, alive);
         }
@@ -103,6 +169,9 @@ final class ApiRoute {
         }
         if (deploy != null && method.equals("POST") && sub.equals("/images")) {
             return deploy.addImage(body);
+        }
+        if (poolPath(sub)) {
+            return pool == null ? done(noPool()) : pool(method, sub, query, body);
         }
         return CompletableFuture.completedFuture(admin(method, sub, query, body));
     }
@@ -127,6 +196,49 @@ final class ApiRoute {
             if (p[4].equals("result")) {
                 return done(agent.result(authorization, p[3], body));
             }
+        }
+        return done(notFound(sub));
+    }
+
+    private static boolean poolPath(String sub) {
+        return sub.equals("/leases") || sub.startsWith("/leases/") || sub.equals("/pool") || sub.startsWith("/pool/");
+    }
+
+    /** {@code /leases/**} and {@code /pool/**}; every answer comes from the pool's worker. */
+    private CompletableFuture<ApiResponse> pool(String method, String sub, Map<String, List<String>> query,
+            byte[] body) {
+        String[] p = sub.split("/", -1); // "", "leases"|"pool", id|name, action
+        boolean collection = p.length == 2 || (p.length == 3 && p[2].isEmpty());
+        if (p[1].equals("leases")) {
+            if (collection) {
+                return method.equals("POST") ? pool.create(body)
+                        : isRead(method) ? pool.list(first(query, "client"), first(query, "state"))
+                        : done(notAllowed("GET, POST"));
+            }
+            if (p.length == 3) {
+                return isRead(method) ? pool.get(p[2]) : method.equals("DELETE") ? pool.release(p[2])
+                        : done(notAllowed("GET, DELETE"));
+            }
+            if (p.length == 4 && !p[2].isEmpty() && p[3].equals("heartbeat")) {
+                return method.equals("POST") ? pool.heartbeat(p[2]) : done(notAllowed("POST"));
+            }
+            return done(notFound(sub));
+        }
+        if (collection) {
+            return isRead(method) ? pool.machines() : done(notAllowed("GET"));
+        }
+        if (p.length == 3 && p[2].equals("events")) {
+            return isRead(method) ? pool.events(first(query, "after"), first(query, "machine"),
+                    first(query, "lease"), first(query, "limit")) : done(notAllowed("GET"));
+        }
+        if (p.length == 3) {
+            return isRead(method) ? pool.machine(p[2]) : done(notAllowed("GET"));
+        }
+        if (p.length == 4 && !p[2].isEmpty() && (p[3].equals("clear") || p[3].equals("quarantine"))) {
+            if (!method.equals("POST")) {
+                return done(notAllowed("POST"));
+            }
+            return p[3].equals("clear") ? pool.clear(p[2]) : pool.quarantine(p[2], body);
         }
         return done(notFound(sub));
     }
@@ -185,6 +297,10 @@ final class ApiRoute {
 
     private static ApiResponse noDeploy() {
         return ApiResponse.error(404, "path: this runtime does not deploy images");
+    }
+
+    private static ApiResponse noPool() {
+        return ApiResponse.error(404, "path: this runtime has no pool");
     }
 
     private static ApiResponse notFound(String sub) {

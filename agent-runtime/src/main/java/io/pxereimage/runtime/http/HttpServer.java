@@ -3,7 +3,10 @@ package io.pxereimage.runtime.http;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,10 +33,12 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.pxereimage.runtime.api.AgentResource;
 import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.api.DeployResource;
+import io.pxereimage.runtime.api.LeaseResource;
 import io.pxereimage.runtime.api.MachinesResource;
 import io.pxereimage.runtime.net.NettyTransport;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.device.DeployServices;
+import io.pxereimage.runtime.pool.PoolApi;
 
 /**
  * The runtime's HTTP server: iPXE scripts ({@code /boot/<mac>.ipxe}), boot files ({@code /files/},
@@ -61,6 +66,9 @@ public final class HttpServer implements AutoCloseable {
     private final HttpMetrics metrics;
     private final StaticFiles files;
     private final Routes routes;
+    private final ApiRoute api;
+    /** Runs pool calls (store transactions) off the event loops; null without a pool. */
+    private final ExecutorService poolWorker;
     private final AtomicInteger open = new AtomicInteger();
     private EventLoopGroup group;
     private Channel serverChannel;
@@ -69,16 +77,30 @@ public final class HttpServer implements AutoCloseable {
         this(config, registry, meters, null);
     }
 
+    /** A server without a pool; see {@link #HttpServer(HttpConfig, MachineRegistry, MeterRegistry, DeployServices, PoolApi)}. */
+    public HttpServer(HttpConfig config, MachineRegistry registry, MeterRegistry meters, DeployServices deploy) {
+        this(config, registry, meters, deploy, null);
+    }
+
     /**
      * @param deploy the deploy side (agent endpoints, jobs, images, events, DEPLOY scripts), or {@code null} for a
      *               boot-only server
+     * @param pool the machine pool (leases, pool machines, pool events, the ready call), or {@code null}: those
+     *             paths then answer 404 "this runtime has no pool"
      */
-    public HttpServer(HttpConfig config, MachineRegistry registry, MeterRegistry meters, DeployServices deploy) {
+    public HttpServer(HttpConfig config, MachineRegistry registry, MeterRegistry meters, DeployServices deploy,
+            PoolApi pool) {
         this.config = config;
         this.metrics = new HttpMetrics(meters);
         this.files = new StaticFiles(config.filesRoot(), config.loaderDir());
-        ApiRoute api = new ApiRoute(new MachinesResource(registry), new ApiAuth(config.apiToken()),
-                deploy == null ? null : new AgentResource(deploy), deploy == null ? null : new DeployResource(deploy));
+        this.poolWorker = pool == null ? null : Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "pxe-pool-api");
+            t.setDaemon(true);
+            return t;
+        });
+        this.api = new ApiRoute(new MachinesResource(registry), new ApiAuth(config.apiToken()),
+                deploy == null ? null : new AgentResource(deploy), deploy == null ? null : new DeployResource(deploy),
+                pool == null ? null : new LeaseResource(pool, poolWorker));
         this.routes = new Routes(new BootScripts(registry, deploy == null ? null : deploy.deployBoot()), files, api,
                 deploy == null ? null : deploy.images(), prometheus(meters), metrics);
     }
@@ -159,6 +181,11 @@ public final class HttpServer implements AutoCloseable {
         return config;
     }
 
+    /** How often idle event streams get a keepalive comment (default 15 s; tests shorten it). */
+    void sseKeepAlive(Duration every) {
+        api.sseKeepAlive(every);
+    }
+
     /** Stops accepting, closes open connections (transfers in flight are cut) and frees the threads. */
     @Override
     public synchronized void close() {
@@ -169,6 +196,10 @@ public final class HttpServer implements AutoCloseable {
         if (group != null) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             group = null;
+        }
+        if (poolWorker != null) {
+            // After the event loops: closing event streams unsubscribes on this worker.
+            poolWorker.shutdown();
         }
     }
 

@@ -53,6 +53,12 @@ final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (SseStream.streaming(ctx.channel())) {
+            // The response to the previous request never ends: a request after it cannot be answered in order.
+            LOG.debug("HTTP request on an event-stream connection from {}: closing it", remote(ctx));
+            ctx.close();
+            return;
+        }
         if (req.decoderResult().isFailure()) {
             LOG.debug("HTTP 400 malformed request from {}: {}", remote(ctx), req.decoderResult().cause().toString());
             bad(ctx, req, "malformed request");
@@ -97,8 +103,7 @@ final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
             files.serve(ex, image(path.substring("/images/".length())), range, ifRange);
         } else if (path.equals(ApiRoute.PREFIX) || path.startsWith(ApiRoute.PREFIX + "/")) {
             ex.route = "api";
-            api.serve(ex, req.uri(), req.headers().get(HttpHeaderNames.HOST),
-                    req.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(req.content()));
+            api.serve(ex, req.uri(), req.headers(), ByteBufUtil.getBytes(req.content()));
         } else if (path.equals("/healthz")) {
             ex.route = "healthz";
             if (readOnly(ex)) {
