@@ -108,7 +108,7 @@ public final class PxeRuntime implements AutoCloseable {
             pool = new PoolController(new PoolStore(database), ps, pooled, m -> powerDriver(m, ps),
                     deploy, Clock.systemUTC(), Duration.ofSeconds(1));
         }
-        HttpServer http = new HttpServer(httpConfig, machines, meters, deploy);
+        HttpServer http = new HttpServer(httpConfig, machines, meters, deploy, pool);
         TftpServer tftp = c.tftp().port() == 0 ? null : new TftpServer(TftpConfig.builder(tftpRoot)
                 .port(c.tftp().port()).maxBlockSize(c.tftp().maxBlockSize()).maxWindowSize(c.tftp().maxWindowSize())
                 .maxTransfers(c.tftp().maxTransfers()).build(), meters);
