@@ -19,6 +19,8 @@ import io.pxereimage.runtime.testing.Prerequisites;
  * A lab machine behind a real IPMI BMC ({@code lab/bmc.sh}: OpenIPMI ipmi_sim wired to qemu): plain ipmitool over
  * RMCP+ sets the one-time boot device to PXE and powers the machine on; it PXE-boots from the runtime up to the init
  * marker; power off really ends qemu. Without {@code bootdev pxe} the disk-less machine finds nothing to boot. The BMC is reached from the server namespace, as the runtime would.
+ * Second test: the reimage cycle of a lease (PXE once, guest reboot into the written disk in the same qemu) on two
+ * machines side by side.
  */
 class IpmiLabIT {
     static final String MAC = "52:54:00:95:00:01";
