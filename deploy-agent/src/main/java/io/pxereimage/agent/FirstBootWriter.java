@@ -115,10 +115,8 @@ final class FirstBootWriter {
         if (hostname == null || !hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")) {
             throw new IOException("invalid first-boot hostname " + hostname);
         }
-        String ready = firstBoot.readyUrl();
-        // printable ASCII without '"', backslash or space: shell scripts in images read it from the JSON with sed.
         // Never in the message: the URL carries a one-time token.
-        if (ready != null && !ready.matches("https?://[!#-\\[\\]-~]+")) {
+        if (firstBoot.readyUrl() != null && !Job.FirstBoot.validReadyUrl(firstBoot.readyUrl())) {
             throw new IOException("invalid first-boot readyUrl: not an absolute http(s) URL");
         }
     }

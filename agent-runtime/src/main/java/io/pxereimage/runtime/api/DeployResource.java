@@ -89,7 +89,7 @@ public final class DeployResource {
         if (fb != null && fb.hostname() != null && !fb.hostname().matches("[A-Za-z0-9][A-Za-z0-9.-]{0,252}")) {
             return ApiResponse.error(400, "firstBoot.hostname: not a host name");
         }
-        if (fb != null && fb.readyUrl() != null && !readyUrl(fb.readyUrl())) {
+        if (fb != null && fb.readyUrl() != null && !Job.FirstBoot.validReadyUrl(fb.readyUrl())) {
             return ApiResponse.error(400, "firstBoot.readyUrl: not an absolute http(s) URL (printable ASCII, no"
                     + " spaces, quotes or backslashes)");
         }
@@ -97,18 +97,6 @@ public final class DeployResource {
                 fb == null ? null : fb.readyUrl(), fb == null ? Map.of() : fb.data());
         JobRecord r = deploy.flow().reimage(plan.get(), image.get(), target, firstBoot);
         return accepted(r);
-    }
-
-    /** What the deploy agent accepts (FirstBootWriter.validate), checked here so a bad request fails at once. */
-    static boolean readyUrl(String url) {
-        if (!url.matches("https?://[!#-\\[\\]-~]+")) {
-            return false;
-        }
-        try {
-            return java.net.URI.create(url).getHost() != null;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     public ApiResponse submit(String machine, byte[] body) {
