@@ -4,7 +4,8 @@
 #   OUTDIR/demo-disk.img         MBR (syslinux mbr.bin) + one bootable FAT16 partition (from 1 MiB) holding
 #                                SYSLINUX, the Debian cloud kernel and a busybox initramfs whose /init prints
 #                                "PXE-REIMAGE-OS: booted from disk", then "PXE-REIMAGE-FIRSTBOOT: <line>" for each
-#                                line of pxe-reimage.json on a FAT volume labelled CIDATA, then powers off.
+#                                line of pxe-reimage.json on a FAT volume labelled CIDATA, then powers off (with a
+#                                readyUrl there: DHCP on virtio_net, POST to it, "PXE-REIMAGE-OS: ready posted", stays up).
 #   OUTDIR/demo-disk.img.sha256  "<sha256>  demo-disk.img"
 #   OUTDIR/demo-disk.env         DEMO_IMAGE=, DEMO_IMAGE_SHA256=, DEMO_IMAGE_SIZE=, DEMO_KERNEL_VERSION=
 # Cached: inputs (kernel package, busybox, syslinux, dosfstools, mtools, these scripts, size) are hashed; an
@@ -27,7 +28,7 @@ for c in sfdisk mkfs.fat syslinux mcopy cpio zstd; do command -v $c >/dev/null |
 ba_lock "$BA_CACHE/.lock-demo"
 ba_kernel
 key=$(echo "$LAB_KPKG $MB $BA_ZSTD_LEVEL" | ba_key "${BASH_SOURCE[0]}" "$BA_DIR/lib.sh" "$BA_DIR/demo-init.sh" \
-  "$BA_REPO/lab/kernel-lib.sh" "$BA_BUSYBOX" "$MBR_BIN" "$(command -v syslinux)" "$(command -v mkfs.fat)" \
+  "$BA_DIR/udhcpc.script" "$BA_REPO/lab/kernel-lib.sh" "$BA_BUSYBOX" "$MBR_BIN" "$(command -v syslinux)" "$(command -v mkfs.fat)" \
   "$(command -v mtools)")
 if [[ $(cat "$OUT/.demo-key" 2>/dev/null) == "$key" && -s $OUT/demo-disk.img ]]; then
   ba_log "up to date: $OUT/demo-disk.img ($(cut -c1-12 "$OUT/demo-disk.img.sha256"))"
@@ -42,9 +43,13 @@ if [[ ! -s $C/demo-disk.img ]]; then
   root=$work/root
   mkdir -p "$root"/{proc,sys,dev,run,tmp}
   ba_busybox "$root"
+  # Network modules in their own list: /init loads them only when it has a ready URL to post to.
+  ba_modules "$root" virtio_net | tr '\n' ' ' >"$work/modules.txt"
+  mv "$root/lib/modules/load.list" "$root/lib/modules/load-net.list"
   ba_modules "$root" virtio_pci virtio_blk virtio_scsi sd_mod fat vfat nls_cp437 nls_ascii nls_utf8 \
-    | tr '\n' ' ' >"$work/modules.txt"
+    | tr '\n' ' ' >>"$work/modules.txt"
   install -m 755 "$BA_DIR/demo-init.sh" "$root/init"
+  install -D -m 755 "$BA_DIR/udhcpc.script" "$root/etc/udhcpc.script"
   ba_cpio "$root" "$work/initrd.img"
   # --- disk: MBR, partition 1 = FAT16 (LBA, bootable) from sector 2048 to the end ---------------------
   img=$work/demo-disk.img

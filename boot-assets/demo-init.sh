@@ -1,10 +1,13 @@
 #!/bin/sh
 # /init of the demo disk image's initramfs: proves the machine booted from its disk and shows the
-# first-boot data the deploy agent wrote (FAT partition labelled CIDATA), then powers off.
+# first-boot data the deploy agent wrote (FAT partition labelled CIDATA), then powers off. With a readyUrl in
+# pxe-reimage.json it instead brings up the network, POSTs to that URL ("the OS is up", docs/first-boot.md) and
+# stays up: the machine now belongs to its lease holder. The URL holds a one-time token: it is never printed.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+ready="" host="" iid="" # the kernel passes unknown key=value words of its command line to /init's environment
 read -r up _ </proc/uptime
 echo "PXE-REIMAGE-OS: booted from disk uptime=$up root=$(cat /proc/cmdline)"
 while read -r m; do insmod "/lib/modules/$(uname -r)/$m" 2>/dev/null; done </lib/modules/load.list
@@ -26,8 +29,18 @@ if [ -n "$dev" ]; then
       [ -f "/run/firstboot/$f" ] || continue
       found=1
       echo "PXE-REIMAGE-FIRSTBOOT: file=$f"
-      while IFS= read -r line || [ -n "$line" ]; do echo "PXE-REIMAGE-FIRSTBOOT: $line"; done <"/run/firstboot/$f"
+      while IFS= read -r line || [ -n "$line" ]; do
+        case $line in *'"readyUrl"'*) line=$(echo "$line" | sed 's/\("readyUrl" *: *"\)[^"]*/\1(set)/') ;; esac
+        echo "PXE-REIMAGE-FIRSTBOOT: $line"
+      done <"/run/firstboot/$f"
     done
+    # JSON written by the agent (pretty-printed, one field a line; the URL has no quote or backslash).
+    json=/run/firstboot/pxe-reimage.json
+    if [ -f $json ]; then
+      ready=$(sed -n 's/^ *"readyUrl" *: *"\([^"]*\)".*/\1/p' $json)
+      host=$(sed -n 's/^ *"hostname" *: *"\([^"]*\)".*/\1/p' $json)
+    fi
+    [ -f /run/firstboot/meta-data ] && iid=$(sed -n 's/^instance-id: *//p' /run/firstboot/meta-data)
     [ $found = 1 ] || echo "PXE-REIMAGE-FIRSTBOOT: no pxe-reimage.json on $dev"
     umount /run/firstboot
   else
@@ -37,6 +50,41 @@ else
   echo "PXE-REIMAGE-FIRSTBOOT: none (no CIDATA volume)"
 fi
 echo "PXE-REIMAGE-OS: done"
-case " $(cat /proc/cmdline) " in *" pxe.debug "*) exec setsid cttyhack sh ;; esac
-sync
-poweroff -f
+debug() { case " $(cat /proc/cmdline) " in *" pxe.debug "*) exec setsid cttyhack sh ;; esac; }
+if [ -z "$ready" ]; then
+  debug
+  sync
+  poweroff -f
+fi
+
+# --- ready: network, then POST (form data like cloud-init's phone_home) ---------------------------------
+ready_post() {
+  while read -r m; do insmod "/lib/modules/$(uname -r)/$m" 2>/dev/null; done </lib/modules/load-net.list
+  ip link set lo up
+  nic="" i=0
+  while [ -z "$nic" ] && [ $i -lt 50 ]; do
+    for n in /sys/class/net/*; do [ -e "$n/device" ] && { nic=${n##*/}; break; }; done
+    [ -n "$nic" ] || { i=$((i + 1)); sleep 0.1; }
+  done
+  [ -n "$nic" ] || { echo "PXE-REIMAGE-OS: ready failed: no network interface"; return 1; }
+  ip link set "$nic" up
+  # Stays in the background after the first lease and renews it; -n: give up after ~10 s without one.
+  udhcpc -i "$nic" -s /etc/udhcpc.script -t 5 -T 2 -A 1 -n -x hostname:"${host:-demo}" -p /run/udhcpc.pid \
+    >/dev/null 2>&1 || { echo "PXE-REIMAGE-OS: ready failed: no DHCP lease on $nic"; return 1; }
+  . /run/pxe-reimage/net.env
+  echo "PXE-REIMAGE-OS: network $PXE_IFACE $PXE_IP"
+  n=0 err=""
+  while [ $n -lt 8 ]; do
+    # timeout, not wget -T: busybox 1.35's static wget dies of SIGSEGV with -T.
+    # wget's messages may quote the URL: keep its query (the token) out of the console.
+    err=$(timeout 5 wget -q -O /dev/null --post-data "instance_id=$iid&hostname=$host" "$ready" 2>&1) && {
+      echo "PXE-REIMAGE-OS: ready posted"; return 0; }
+    n=$((n + 1)); sleep 2
+  done
+  echo "PXE-REIMAGE-OS: ready failed: $(echo "$err" | tail -n1 | sed 's/?[^ ]*/?(hidden)/g') ($n tries)"
+  return 1
+}
+ready_post
+debug
+echo "PXE-REIMAGE-OS: up, idle (no power-off: the machine is in use)"
+while :; do sleep 3600; done

@@ -2,7 +2,10 @@
 # selftest.sh [demo|deploy|lab|all]   (root; qemu TCG; ~10 s per boot on an idle host)
 #   demo   build demo-disk.img, boot a copy from disk (SeaBIOS, virtio, -nic none): "PXE-REIMAGE-OS: booted from
 #          disk" + "FIRSTBOOT: none"; then append a CIDATA partition with a pxe-reimage.json holding a random
-#          nonce and boot again: every line of the file must come back as "PXE-REIMAGE-FIRSTBOOT: <line>".
+#          nonce and boot again: every line of the file must come back as "PXE-REIMAGE-FIRSTBOOT: <line>";
+#          then with a readyUrl (token = a nonce) on qemu user networking (restrict=on, one guestfwd to a listener
+#          that qemu spawns per connection): exactly one POST with the token, "ready posted", the token never on
+#          the console, and the machine still up 3 s later.
 #   deploy build the deploy env with AGENT_JAR (default: a placeholder built here that prints "AGENT STARTED",
 #          fetches pxe.runtime/ and exits), boot it with -kernel/-initrd inside a namespace of our own
 #          (pxa-st<pid>: only its loopback exists) on qemu user networking (restrict=on, one guestfwd to a
@@ -31,7 +34,7 @@ result() { if [[ $2 == ok ]]; then echo "PASS $1"; else echo "FAIL $1: $2"; fail
 QEMU=(qemu-system-x86_64 -accel tcg -m 512 -nographic -nodefaults -display none -serial stdio -monitor none
   -no-reboot -device virtio-rng-pci)
 # boot LOG ARGS...: run qemu until the guest powers off, STOP_AT appears in the log, or the timeout; serial -> LOG.
-STOP_AT=""
+STOP_AT="" STOP_AFTER=0.5
 boot() {
   local out=$1 t0 pid; shift
   t0=$EPOCHREALTIME
@@ -39,7 +42,9 @@ boot() {
   timeout -s KILL "$TIMEOUT" "$@" >"$out" 2>&1 </dev/null & pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     # An agent that never exits (the real one polls forever): stop once its marker is seen.
-    if [[ -n $STOP_AT ]] && grep -aqF -- "$STOP_AT" "$out"; then sleep 0.5; kill -TERM "$pid" 2>/dev/null; break; fi
+    if [[ -n $STOP_AT ]] && grep -aqF -- "$STOP_AT" "$out"; then
+      sleep "$STOP_AFTER"; kill -TERM "$pid" 2>/dev/null || echo "qemu gone before the stop" >>"$out"; break
+    fi
     sleep 0.2
   done
   wait "$pid" 2>/dev/null || log "qemu exit $? ($out)"
@@ -70,6 +75,38 @@ demo() {
   if has "$W/demo2.log" "PXE-REIMAGE-OS: booted from disk" && [[ -z $missing ]] && has "$W/demo2.log" "$nonce"; then
     result demo-firstboot ok
   else result demo-firstboot "missing $missing in $W/demo2.log"; fi
+
+  # readyUrl: the OS posts to it and stays up. The listener answers 204 and logs each request line and body.
+  cp "$DEMO_IMAGE" "$disk"; truncate -s $((DEMO_IMAGE_SIZE + 16 * 1048576)) "$disk"
+  nonce=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  cat >"$W/ready-listener.py" <<PY
+import sys
+head = b""
+while b"\\r\\n\\r\\n" not in head:
+    c = sys.stdin.buffer.read(1)
+    if not c: break
+    head += c
+n = [int(l.split(b":")[1]) for l in head.split(b"\\r\\n") if l.lower().startswith(b"content-length:")]
+body = sys.stdin.buffer.read(n[0]) if n else b""
+with open("$W/ready.log", "ab") as f:
+    f.write(head.split(b"\\r\\n")[0] + b" " + body + b"\\n")
+sys.stdout.buffer.write(b"HTTP/1.1 204 No Content\\r\\nConnection: close\\r\\n\\r\\n")
+PY
+  : >"$W/ready.log"
+  printf '{\n  "hostname" : "rack1-07",\n  "readyUrl" : "http://10.0.2.100/api/v1/agent/ready?token=%s",\n  "data" : { }\n}\n' \
+    "$nonce" >"$W/fb/pxe-reimage.json"
+  printf 'instance-id: iid-pxe-st\nlocal-hostname: "rack1-07"\n' >"$W/fb/meta-data"
+  "$HERE/append-cidata.sh" "$disk" "$W/fb/pxe-reimage.json" "$W/fb/meta-data" >/dev/null
+  STOP_AT="PXE-REIMAGE-OS: ready" STOP_AFTER=3 boot "$W/demo3.log" "${QEMU[@]}" -drive "file=$disk,if=virtio,format=raw" \
+    -nic "user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:python3 $W/ready-listener.py" -boot c
+  local ok=ok
+  has "$W/demo3.log" "PXE-REIMAGE-OS: ready posted" || ok="no 'ready posted'"
+  [[ $(grep -c . "$W/ready.log") == 1 ]] && grep -q "^POST /api/v1/agent/ready?token=$nonce HTTP/1.1 instance_id=iid-pxe-st&hostname=rack1-07\$" \
+    "$W/ready.log" || ok="listener did not get exactly one POST with the token: $(cat "$W/ready.log")"
+  ! has "$W/demo3.log" "$nonce" || ok="the token is on the console"
+  ! has "$W/demo3.log" "reboot: Power down" && ! has "$W/demo3.log" "qemu gone before the stop" || ok="not up 3 s later"
+  result demo-ready "$ok"
+  [[ $ok == ok ]] || log "see $W/demo3.log"
 }
 
 # The placeholder agent: prints AGENT STARTED (with /proc/uptime = seconds since kernel start), fetches

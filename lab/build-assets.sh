@@ -58,6 +58,10 @@ echo "$MARKER uptime=\$up"
 echo "PXE-REIMAGE-CMDLINE: \$(cat /proc/cmdline)"
 # lab.shell on the command line keeps the machine up for manual poking.
 case " \$(cat /proc/cmdline) " in *" lab.shell "*) exec sh ;; esac
+# lab.reboot=S: reboot (not power off) after S seconds, like a deploy agent that has written the disk.
+for w in \$(cat /proc/cmdline); do
+  case \$w in lab.reboot=*) sleep "\${w#lab.reboot=}"; echo "PXE-REIMAGE-MARKER: rebooting"; reboot -f ;; esac
+done
 sync
 poweroff -f
 INIT

@@ -4,7 +4,7 @@
 #   qemu-boot.sh [--prefix P] [--firmware bios|uefi] [--mac MAC] [--tap N] [--disk FILE]
 #                [--uuid UUID] [--timeout SECONDS] [--serial-log FILE] [--marker STRING] [--mem MB] [--smp N]
 #                [--nic-rom default|none|FILE] [--uefi-net all|pxe4|pxe6|http] [--boot ORDER]
-#                [--allow-reboot] [-- EXTRA QEMU ARGS]
+#                [--allow-reboot] [--linger SECONDS] [-- EXTRA QEMU ARGS]
 #
 # Defaults: prefix $LAB_PREFIX (else pxl-), bios, MAC 52:54:00:12:34:56, tap 0, timeout 60,
 # serial log ./serial-<mac>.log, marker "PXE-REIMAGE-MARKER: init reached", 512 MB, 1 vCPU.
@@ -17,16 +17,18 @@
 #   http = no PXE at all, straight to UEFI HTTP boot (arch 16).
 # --allow-reboot: no -no-reboot, so a guest reboot restarts the machine in the same qemu (same boot
 #   order, same disk: a deploy that reboots into the written disk); a guest power-off still ends qemu.
+# --linger S: after the marker, give qemu S seconds (default 3) to end by itself (a guest power-off) before it is
+#   killed; RESULT says running=yes when it was still up then (a guest that must stay up after the marker).
 # Markers are matched as fixed strings anywhere in the serial output (also in unfinished lines).
 # Writes SERIAL_LOG (raw) and SERIAL_LOG.ts ("<seconds since qemu start> <line>").
 # Exit: 0 marker seen, 1 timeout, 3 qemu exited without the marker, 2 usage.
-# Prints "RESULT marker=yes|no elapsed=S.sss" on stdout as its last line.
+# Prints "RESULT marker=yes|no elapsed=S.sss running=yes|no log=FILE" on stdout as its last line.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 prefix=${LAB_PREFIX:-pxl-} fw=bios mac=52:54:00:12:34:56 tap=0 disk="" timeout=60 log="" \
-  marker=$LAB_MARKER_DEFAULT mem=512 smp=1 nicrom="" boot="" uefinet=pxe4 uuid="" noreboot=-no-reboot
+  marker=$LAB_MARKER_DEFAULT mem=512 smp=1 nicrom="" boot="" uefinet=pxe4 uuid="" noreboot=-no-reboot linger=3
 extra=()
 while (($#)); do
   case $1 in
@@ -45,6 +47,7 @@ while (($#)); do
     --boot) boot=$2; shift 2 ;;
     --uefi-net) uefinet=$2; shift 2 ;;
     --allow-reboot) noreboot=""; shift ;;
+    --linger) linger=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "qemu-boot: unknown argument $1" >&2; exit 2 ;;
@@ -53,6 +56,7 @@ done
 [[ $fw == bios || $fw == uefi ]] || lab_die "--firmware bios|uefi"
 [[ $mac =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]] || lab_die "bad --mac $mac"
 [[ $timeout =~ ^[0-9]+$ ]] || lab_die "bad --timeout"
+[[ $linger =~ ^[0-9]+$ ]] || lab_die "bad --linger"
 lab_ns_exists "${prefix}lan" || lab_die "namespace ${prefix}lan missing: run netns.sh up first"
 log=${log:-$PWD/serial-${mac//:/}.log}
 mkdir -p "$(dirname "$log")"
@@ -153,13 +157,15 @@ while :; do
 done
 elapsed=$(since_start)
 # The test initramfs powers off right after the marker; give qemu a moment to exit by itself.
+running=no
 if [[ $found == yes ]]; then
-  for _ in $(seq 30); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq $((linger * 10))); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$qpid" 2>/dev/null && running=yes
 fi
 [[ -s $run/qemu.err ]] && sed 's/^/qemu-boot: qemu: /' "$run/qemu.err" >&2
 case $rc in
   1) lab_log "timeout after ${timeout}s without '$marker' (log $log)" ;;
   3) lab_log "qemu exited without '$marker' (log $log)" ;;
 esac
-echo "RESULT marker=$found elapsed=$elapsed log=$log"
+echo "RESULT marker=$found elapsed=$elapsed running=$running log=$log"
 exit "$rc"

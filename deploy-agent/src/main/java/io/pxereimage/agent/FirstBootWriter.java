@@ -115,6 +115,10 @@ final class FirstBootWriter {
         if (hostname == null || !hostname.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")) {
             throw new IOException("invalid first-boot hostname " + hostname);
         }
+        // Never in the message: the URL carries a one-time token.
+        if (firstBoot.readyUrl() != null && !Job.FirstBoot.validReadyUrl(firstBoot.readyUrl())) {
+            throw new IOException("invalid first-boot readyUrl: not an absolute http(s) URL");
+        }
     }
 
     /** The three files of the volume, by name. Values of {@code data} may be secrets: they are never logged. */
@@ -122,6 +126,9 @@ final class FirstBootWriter {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("hostname", fb.hostname());
         json.put("runtimeUrl", fb.runtimeUrl());
+        if (fb.readyUrl() != null) {
+            json.put("readyUrl", fb.readyUrl());
+        }
         json.put("data", fb.data());
         String pxeJson = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n";
         String instance = "iid-pxe-" + (jobId == null ? "none" : jobId.replaceAll("[^A-Za-z0-9-]", "-"));
@@ -136,9 +143,18 @@ final class FirstBootWriter {
                 + "    owner: root:root\n"
                 + "    permissions: '0600'\n"
                 + "    encoding: b64\n"
-                + "    content: " + Base64.getEncoder().encodeToString(pxeJson.getBytes(StandardCharsets.UTF_8)) + "\n");
+                + "    content: " + Base64.getEncoder().encodeToString(pxeJson.getBytes(StandardCharsets.UTF_8)) + "\n"
+                + (fb.readyUrl() == null ? "" : phoneHome(fb.readyUrl())));
         files.put("pxe-reimage.json", pxeJson);
         return files;
+    }
+
+    /** cloud-init's phone_home module: POSTs (form data) to the URL once the OS is up; the runtime marks it ready. */
+    private static String phoneHome(String readyUrl) throws IOException {
+        return "phone_home:\n"
+                + "  url: " + Json.MAPPER.writeValueAsString(readyUrl) + "\n"
+                + "  post: [instance_id, hostname]\n"
+                + "  tries: 10\n";
     }
 
     private JsonNode partitionTable(String dev) throws IOException, InterruptedException {

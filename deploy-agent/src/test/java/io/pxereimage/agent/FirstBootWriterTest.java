@@ -158,6 +158,61 @@ class FirstBootWriterTest {
         }
     }
 
+    static final String READY = "http://10.231.44.1:8080/api/v1/agent/ready?token=t0k-3n_SECRET";
+
+    @Test
+    void readyUrlGoesToTheJsonAndToCloudInitsPhoneHome() throws Exception {
+        Job.FirstBoot ready = new Job.FirstBoot("rack1-07", "http://10.231.44.1:8080", READY, Map.of("k", "v"));
+        Map<String, String> files = FirstBootWriter.files(ready, "j-42");
+        assertThat(files.get("pxe-reimage.json")).isEqualTo("""
+                {
+                  "hostname" : "rack1-07",
+                  "runtimeUrl" : "http://10.231.44.1:8080",
+                  "readyUrl" : "%s",
+                  "data" : {
+                    "k" : "v"
+                  }
+                }
+                """.formatted(READY));
+        String b64 = Base64.getEncoder().encodeToString(files.get("pxe-reimage.json").getBytes(
+                java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(files.get("user-data")).isEqualTo("""
+                #cloud-config
+                hostname: "rack1-07"
+                preserve_hostname: false
+                write_files:
+                  - path: /etc/pxe-reimage/first-boot.json
+                    owner: root:root
+                    permissions: '0600'
+                    encoding: b64
+                    content: %s
+                phone_home:
+                  url: "%s"
+                  post: [instance_id, hostname]
+                  tries: 10
+                """.formatted(b64, READY));
+        FirstBootWriter.validate(ready);
+    }
+
+    @Test
+    void withoutReadyUrlThereIsNoPhoneHome() throws Exception {
+        Map<String, String> files = FirstBootWriter.files(fb, "j-42");
+        assertThat(files.get("user-data")).doesNotContain("phone_home").endsWith("content: "
+                + Base64.getEncoder().encodeToString(files.get("pxe-reimage.json").getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8)) + "\n");
+        assertThat(Json.MAPPER.readTree(files.get("pxe-reimage.json")).has("readyUrl")).isFalse();
+        assertThat(files.get("pxe-reimage.json")).doesNotContain("readyUrl");
+    }
+
+    @Test
+    void readyUrlMustBeAbsoluteHttpAndIsNotEchoed() {
+        for (String bad : List.of("/api/v1/agent/ready?token=x-SECRET", "ftp://h/x-SECRET", "http://h/a b-SECRET",
+                "http://h/\"x-SECRET", "http://h/\\x-SECRET", "http://h/\nx-SECRET")) {
+            assertThatThrownBy(() -> FirstBootWriter.validate(new Job.FirstBoot("h", "u", bad, Map.of())))
+                    .as(bad).hasMessageContaining("readyUrl").hasMessageNotContaining("SECRET");
+        }
+    }
+
     private static String mtools(String... cmd) throws IOException, InterruptedException {
         Commands.Result r = Commands.capture(List.of(cmd), null, java.time.Duration.ofSeconds(30),
                 Map.of("MTOOLS_SKIP_CHECK", "1", "MTOOLSRC", "/dev/null"));

@@ -76,6 +76,22 @@ public sealed interface Job {
             data = data == null ? Map.of() : Map.copyOf(data);
         }
 
+        /**
+         * What a {@code readyUrl} may be: an absolute http(s) URL with a host, printable ASCII without spaces, quotes
+         * or backslashes (scripts in images read it from JSON with sed). The runtime checks it on the API, the agent
+         * before it writes the disk.
+         */
+        public static boolean validReadyUrl(String url) {
+            if (url == null || !url.matches("https?://[!#-\\[\\]-~]+")) {
+                return false;
+            }
+            try {
+                return java.net.URI.create(url).getHost() != null;
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+
         /** Values may be secrets: print only the keys. */
         @Override
         public String toString() {

@@ -33,10 +33,15 @@ public final class DeployResource {
     public record ReimageRequest(String image, String disk, FirstBootRequest firstBoot) {
     }
 
-    public record FirstBootRequest(String hostname, Map<String, String> data) {
+    /**
+     * {@code readyUrl}: optional absolute http(s) URL the booted OS posts to (docs/first-boot.md); it may carry a
+     * token, so it is never printed.
+     */
+    public record FirstBootRequest(String hostname, String readyUrl, Map<String, String> data) {
         @Override
         public String toString() {
-            return "FirstBootRequest[hostname=" + hostname + ", keys=" + (data == null ? "[]" : data.keySet()) + "]";
+            return "FirstBootRequest[hostname=" + hostname + ", readyUrl=" + (readyUrl == null ? "none" : "(set)")
+                    + ", keys=" + (data == null ? "[]" : data.keySet()) + "]";
         }
     }
 
@@ -84,8 +89,12 @@ public final class DeployResource {
         if (fb != null && fb.hostname() != null && !fb.hostname().matches("[A-Za-z0-9][A-Za-z0-9.-]{0,252}")) {
             return ApiResponse.error(400, "firstBoot.hostname: not a host name");
         }
-        Job.FirstBoot firstBoot = new Job.FirstBoot(fb == null ? null : fb.hostname(), null, null,
-                fb == null ? Map.of() : fb.data());
+        if (fb != null && fb.readyUrl() != null && !Job.FirstBoot.validReadyUrl(fb.readyUrl())) {
+            return ApiResponse.error(400, "firstBoot.readyUrl: not an absolute http(s) URL (printable ASCII, no"
+                    + " spaces, quotes or backslashes)");
+        }
+        Job.FirstBoot firstBoot = new Job.FirstBoot(fb == null ? null : fb.hostname(), null,
+                fb == null ? null : fb.readyUrl(), fb == null ? Map.of() : fb.data());
         JobRecord r = deploy.flow().reimage(plan.get(), image.get(), target, firstBoot);
         return accepted(r);
     }

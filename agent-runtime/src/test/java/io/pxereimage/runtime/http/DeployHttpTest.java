@@ -117,6 +117,33 @@ class DeployHttpTest {
         }
     }
 
+    /** An absolute http(s) readyUrl goes to the agent as given, and nowhere else (it carries a token). */
+    @Test
+    void readyUrlReachesTheAgentAndNoLogOrStatus() throws Exception {
+        rig = new DeployRig(tmp, Clock.systemUTC(), List.of());
+        rig.addImage("demo", image());
+        String ready = "http://10.231.70.1:8099/ready?token=ready-token-0815";
+        try (LogCapture log = new LogCapture()) {
+            String jobId = reimage("{\"image\":\"demo\",\"firstBoot\":{\"readyUrl\":\"" + ready + "\"}}");
+            FakeAgent agent = agent();
+            agent.register(agent.bootToken());
+            JsonNode job = FakeAgent.json(agent.next(5));
+            assertThat(job.path("id").asText()).isEqualTo(jobId);
+            assertThat(job.path("firstBoot").path("readyUrl").asText()).isEqualTo(ready);
+            assertThat(rig.admin("GET", "/api/v1/jobs/" + jobId, null).body()).doesNotContain("ready-token");
+            assertThat(rig.admin("GET", "/api/v1/jobs", null).body()).doesNotContain("ready-token");
+            agent.result(jobId, "succeeded", "ok");
+            assertThat(log.awaitContaining("event m1 local")).doesNotContain("ready-token");
+        }
+        for (String bad : List.of("/api/v1/agent/ready?token=x", "ftp://h/x", "http://h/a b", "http:///x",
+                "javascript:alert(1)", "http://h/\\\"x")) {
+            HttpResponse<String> r = rig.admin("POST", "/api/v1/machines/m1/reimage",
+                    "{\"image\":\"demo\",\"firstBoot\":{\"readyUrl\":\"" + bad + "\"}}");
+            assertThat(r.statusCode()).as(bad).isEqualTo(400);
+            assertThat(r.body()).as(bad).contains("firstBoot.readyUrl");
+        }
+    }
+
     @Test
     void failedDeployKeepsThePlanAtDeploy() throws Exception {
         rig = new DeployRig(tmp, Clock.systemUTC(), List.of());
