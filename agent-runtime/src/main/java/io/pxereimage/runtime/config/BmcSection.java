@@ -22,7 +22,8 @@ public record BmcSection(String driver, String address, String user, String pass
             throw new IllegalArgumentException("password/passwordFile: give one, not both");
         }
         timeoutSeconds = Fields.range("timeoutSeconds", timeoutSeconds, 20, 1, 600);
-        toSpec(password); // validates driver and address with the line of this section
+        // Validates driver and address here, so that an error carries this section's line.
+        spec(driver, address, user, password, systemId, trust, timeoutSeconds);
     }
 
     /** @throws ConfigException when the password file cannot be read */
@@ -39,6 +40,11 @@ public record BmcSection(String driver, String address, String user, String pass
     }
 
     private BmcSpec toSpec(String secret) {
+        return spec(driver, address, user, secret, systemId, trust, timeoutSeconds);
+    }
+
+    private static BmcSpec spec(String driver, String address, String user, String secret, String systemId,
+            String trust, int timeoutSeconds) {
         return new BmcSpec(driver, address, user, secret, systemId, trust, Duration.ofSeconds(timeoutSeconds));
     }
 
