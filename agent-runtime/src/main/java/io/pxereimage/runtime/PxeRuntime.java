@@ -106,7 +106,7 @@ public final class PxeRuntime implements AutoCloseable {
             database = openStore(c, source);
             PoolSettings ps = c.pool().toSettings(hostName());
             pool = new PoolController(new PoolStore(database), ps, pooled, m -> powerDriver(m, ps),
-                    deploy, Clock.systemUTC(), Duration.ofSeconds(1));
+                    deploy, Clock.systemUTC(), Duration.ofSeconds(1)).withMetrics(meters);
         }
         HttpServer http = new HttpServer(httpConfig, machines, meters, deploy, pool);
         TftpServer tftp = c.tftp().port() == 0 ? null : new TftpServer(TftpConfig.builder(tftpRoot)

@@ -39,6 +39,12 @@ class ArchitectureTest {
         "image, io.pxereimage.runtime.http",
         "image, io.pxereimage.runtime.api",
         "api, io.netty",
+        "pool, io.netty",
+        "pool, io.pxereimage.runtime.http",
+        "pool, io.pxereimage.runtime.api",
+        "pool, io.pxereimage.runtime.config",
+        "store, io.pxereimage.runtime.pool",
+        "power, io.pxereimage.runtime.pool",
     })
     void packageDoesNotImport(String pkg, String forbidden) throws IOException {
         Path dir = SRC.resolve(pkg.replace('.', '/'));

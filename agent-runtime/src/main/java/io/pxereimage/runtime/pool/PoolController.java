@@ -76,6 +76,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private long pumped;
+    private volatile PoolMetrics metrics;
 
     /**
      * @param machines the pool machines this runtime owns (config entries with a {@code bmc})
@@ -95,6 +96,12 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pxe-pool"));
         this.power = Executors.newCachedThreadPool(r -> daemon(r, "pxe-power"));
         deploy.jobs().addListener(this);
+    }
+
+    /** Registers the pool's gauges and counters (before {@link #start}). */
+    public PoolController withMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        this.metrics = new PoolMetrics(registry);
+        return this;
     }
 
     /** Syncs the configured machines into the store, then starts reconciling. */
@@ -147,7 +154,12 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
             }
         }
         store.grantPending(settings.caps(), now);
-        for (MachineStatus m : store.machinesOf(settings.owner())) {
+        List<MachineStatus> mine = store.machinesOf(settings.owner());
+        if (metrics != null) {
+            metrics.machines(mine);
+            metrics.leases(store.leaseCounts());
+        }
+        for (MachineStatus m : mine) {
             PoolMachine spec = machines.get(m.name());
             if (spec == null) {
                 continue; // removed from the config; the store keeps it until released
@@ -346,7 +358,17 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     }
 
     private void powerOff(PoolMachine spec, MachineStatus m, String message) {
-        runPower(spec, m, PowerDriver::off, after -> {
+        runPower(spec, m, d -> {
+            try {
+                d.off();
+            } catch (PowerException e) {
+                if (e.kind() != PowerException.Kind.UNSUPPORTED) {
+                    throw e;
+                }
+                // Wake-on-LAN cannot switch off: the deploy agent, still up after the cleanup, does it.
+                deploy.jobs().enqueue(spec.bootMac(), spec.name(), Job.PowerOff::new);
+            }
+        }, after -> {
             cleaning.remove(after.name());
             move(after, MachineState.AVAILABLE, "cleanup", message, PoolStore.LeaseEffect.NONE);
         });
@@ -416,6 +438,9 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
             PoolStore.LeaseEffect effect) throws SQLException {
         Optional<MachineStatus> after = store.move(m.name(), m.version(), to, cause, message, effect, clock.instant());
         if (after.isPresent()) {
+            if (metrics != null) {
+                metrics.moved(to);
+            }
             LOG.info("pool {}: {} -> {}{}: {}", m.name(), m.state(), to, m.lease() == null ? ""
                     : " (lease " + m.lease() + ")", message);
             nudge();

@@ -417,6 +417,20 @@ public final class PoolStore {
         });
     }
 
+    /** Leases per state (all states, ended ones included). */
+    public Map<LeaseState, Long> leaseCounts() throws SQLException {
+        return db.inTransaction(c -> {
+            Map<LeaseState, Long> out = new java.util.EnumMap<>(LeaseState.class);
+            try (PreparedStatement p = c.prepareStatement("SELECT state, COUNT(*) FROM leases GROUP BY state");
+                    ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.put(LeaseState.fromWire(r.getString(1)), r.getLong(2));
+                }
+            }
+            return out;
+        });
+    }
+
     /** The newest event's sequence number, 0 when there is none. */
     public long lastEventSeq() throws SQLException {
         return db.inTransaction(c -> count(c, "SELECT COALESCE(MAX(seq), 0) FROM events"));
