@@ -34,6 +34,7 @@ public final class Events implements AutoCloseable {
     private final Clock clock;
     private final Path file;
     private final Deque<Event> recent = new ArrayDeque<>();
+    private final List<java.util.function.Consumer<Event>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private BufferedWriter out;
 
     /** @param file {@code events.jsonl}, or {@code null} for memory only */
@@ -55,7 +56,15 @@ public final class Events implements AutoCloseable {
             }
             write(e);
         }
+        for (java.util.function.Consumer<Event> l : listeners) {
+            l.accept(e);
+        }
         return e;
+    }
+
+    /** Told of every event after it is recorded, on the caller's thread (often a network thread: do not block). */
+    public void addListener(java.util.function.Consumer<Event> l) {
+        listeners.add(l);
     }
 
     /** Events oldest first; only those of {@code machine} when it is not {@code null}. */

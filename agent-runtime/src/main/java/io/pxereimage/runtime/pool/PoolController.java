@@ -96,6 +96,30 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pxe-pool"));
         this.power = Executors.newCachedThreadPool(r -> daemon(r, "pxe-power"));
         deploy.jobs().addListener(this);
+        deploy.events().addListener(this::deployEvent);
+    }
+
+    /**
+     * The deploy flow's events of a pool machine (agent registered, progress in 10 % steps, verified, ...) become
+     * notes of the machine's pool history, so the lease's event stream shows the deploy's progress too.
+     */
+    private void deployEvent(io.pxereimage.runtime.device.Events.Event e) {
+        if (!machines.containsKey(e.machine())) {
+            return;
+        }
+        try {
+            loop.execute(() -> {
+                try {
+                    Optional<MachineStatus> m = store.machine(e.machine());
+                    store.note(e.machine(), m.map(MachineStatus::lease).orElse(null), "deploy", e.phase() + ": "
+                            + e.message(), e.time());
+                } catch (SQLException ex) {
+                    LOG.debug("pool: cannot record deploy event of {}: {}", e.machine(), ex.getMessage());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // closing
+        }
     }
 
     /** Registers the pool's gauges and counters (before {@link #start}). */
@@ -742,7 +766,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     @Override
     public void close() {
-        loop.shutdownNow();
+        loop.shutdown(); // not shutdownNow: never interrupt a thread inside a database transaction
         power.shutdownNow();
         subscribers.clear();
         try {

@@ -51,10 +51,12 @@ public final class Database implements AutoCloseable {
 
     /**
      * The embedded database {@code pxe-runtime.mv.db} in {@code dataDir}. {@code WRITE_DELAY=0}: every commit is
-     * written before it returns, so a killed runtime loses no committed lease.
+     * written before it returns, so a killed runtime loses no committed lease. {@code async:}: H2's
+     * AsynchronousFileChannel file system, because a plain FileChannel is closed when the thread using it is
+     * interrupted (an executor's shutdownNow), which closes the database and loses what it had not stored yet.
      */
     public static Database embedded(Path dataDir) throws SQLException {
-        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("pxe-runtime")
+        String url = "jdbc:h2:async:" + dataDir.toAbsolutePath().resolve("pxe-runtime")
                 + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0";
         return open(url, null, null);
     }
