@@ -66,7 +66,7 @@ class PoolStoreCrashIT {
             // Round 1 kills at any moment from the JVM's start: often while it creates the schema. Later rounds
             // kill while it hammers: some time after it has opened the store.
             boolean fromStart = round == 1;
-            long killAfterMs = fromStart ? 100 + rnd.nextInt(1500) : rnd.nextInt(2000);
+            long killAfterMs = fromStart ? 100 + rnd.nextInt(1500) : 300 + rnd.nextInt(1700);
             boolean crashServer = pg != null && round % 2 == 0;
             int before = ledger.lines();
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
