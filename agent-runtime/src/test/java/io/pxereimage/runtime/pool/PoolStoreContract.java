@@ -48,7 +48,9 @@ abstract class PoolStoreContract {
 
     @AfterEach
     void close() {
-        db.close();
+        if (db != null) {
+            db.close();
+        }
     }
 
     static PoolMachine machine(int i, String... labels) {

@@ -11,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.pxereimage.runtime.store.Database;
@@ -25,11 +24,6 @@ class PoolStorePostgresIT extends PoolStoreContract {
     static PostgresServer pg;
     String url;
 
-    @BeforeAll
-    static void startServer() throws Exception {
-        pg = PostgresServer.start();
-    }
-
     @AfterAll
     static void stopServer() throws Exception {
         if (pg != null) {
@@ -39,6 +33,11 @@ class PoolStorePostgresIT extends PoolStoreContract {
 
     @Override
     Database freshDatabase() throws Exception {
+        if (pg == null) {
+            // Started by the first test rather than in @BeforeAll, so that without PostgreSQL every test reports
+            // itself skipped, with the reason.
+            pg = PostgresServer.start();
+        }
         url = pg.createDatabase();
         return Database.open(url, pg.user(), pg.password());
     }
