@@ -53,6 +53,9 @@ public final class PostgresServer implements AutoCloseable {
     private final String password = Secrets.randomHex(16);
     private int port;
     private Process postmaster;
+    private boolean closed;
+    /** Stops the server and deletes its directory when the test JVM is stopped before {@link #close()}. */
+    private final Thread cleanup = new Thread(this::closeQuietly, "postgres-cleanup");
 
     private PostgresServer(Path bin, Path dir, boolean asPostgresUser) {
         this.bin = bin;
@@ -75,6 +78,7 @@ public final class PostgresServer implements AutoCloseable {
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("pxe-pg-");
         PostgresServer pg = new PostgresServer(bin, dir, root);
+        Runtime.getRuntime().addShutdownHook(pg.cleanup);
         try {
             pg.initdb();
             long t1 = System.nanoTime();
@@ -165,7 +169,7 @@ public final class PostgresServer implements AutoCloseable {
     private boolean awaitReady(long deadlineNanos) throws InterruptedException {
         while (postmaster.isAlive() && System.nanoTime() < deadlineNanos) {
             try (Connection c = connect("postgres", ADMIN, adminPassword)) {
-                return true;
+                return c.isValid(5);
             } catch (SQLException e) {
                 Thread.sleep(20);
             }
@@ -288,15 +292,45 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (Exception e) {
+            LOG.warn("PostgreSQL in {}: cleanup failed: {}", dir, e.toString());
+        }
+    }
+
+    /** Idempotent, and safe against the shutdown hook running at the same time. */
     @Override
-    public void close() throws Exception {
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (Thread.currentThread() != cleanup) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: it does the same
+            }
+        }
         try {
             stopPostmaster();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            postmaster.destroyForcibly();
         } finally {
-            try (Stream<Path> all = Files.walk(dir)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+            deleteDir();
+        }
+    }
+
+    private void deleteDir() throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }
