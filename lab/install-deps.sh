@@ -10,6 +10,8 @@ PACKAGES=(
   tcpdump tshark xxd kea-admin zstd iproute2 procps psmisc python3 util-linux
   fdisk dosfstools mtools syslinux syslinux-common binutils
   openipmi ipmitool
+  # the pool store's PostgreSQL tests start their own throwaway server from these binaries
+  postgresql
   maven openjdk-17-jdk-headless
 )
 

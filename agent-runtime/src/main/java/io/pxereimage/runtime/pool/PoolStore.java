@@ -139,15 +139,31 @@ public final class PoolStore {
 
     /**
      * Moves machine {@code name} from the state it had at {@code version} to {@code to}. Leaving the held states
-     * lets go of the lease; {@code to == FAILED} counts a failure, {@code CLEANING -> AVAILABLE} and leaving
-     * {@code QUARANTINED} reset the count.
+     * lets go of the lease, which must then fail ({@link LeaseEffect#FAIL}); {@code to == FAILED} counts a failure,
+     * {@code CLEANING -> AVAILABLE} and leaving {@code QUARANTINED} reset the count.
      *
      * @return the new row, or empty when someone else changed the machine first (the caller re-reads)
-     * @throws IllegalStateException when the move is not in {@link MachineState}'s table
+     * @throws IllegalStateException when the move is not in {@link MachineState}'s table, or would leave the lease
+     *         open without its machine
+     * @throws IllegalArgumentException for {@link LeaseEffect#FAIL} into a held state (the lease would end but
+     *         keep its machine)
      */
     public Optional<MachineStatus> move(String name, long version, MachineState to, String cause, String message,
             LeaseEffect effect, Instant now) throws SQLException {
+        if (effect == LeaseEffect.FAIL && to.held()) {
+            throw new IllegalArgumentException("machine " + name + ": failing its lease means leaving the held states,"
+                    + " not moving to " + to);
+        }
         return db.inTransaction(c -> {
+            // Locks in the order end() and the grants use, lease before machine, so that they cannot deadlock.
+            Optional<MachineStatus> seen = first(queryMachines(c, "SELECT " + MACHINE_COLUMNS
+                    + " FROM machines WHERE name = ?", name));
+            if (seen.isEmpty() || seen.get().version() != version) {
+                return Optional.empty();
+            }
+            if (seen.get().lease() != null) {
+                exists(c, "SELECT id FROM leases WHERE id = ? FOR UPDATE", seen.get().lease());
+            }
             Optional<MachineStatus> current = first(queryMachines(c, "SELECT " + MACHINE_COLUMNS
                     + " FROM machines WHERE name = ? FOR UPDATE", name));
             if (current.isEmpty() || current.get().version() != version) {
@@ -165,6 +181,11 @@ public final class PoolStore {
                     || m.state() == MachineState.CLEANING && to == MachineState.AVAILABLE ? 0 : m.failures();
             if (to.held() && lease == null) {
                 throw new IllegalStateException("machine " + name + ": " + to + " needs a lease");
+            }
+            if (m.lease() != null && !to.held() && effect != LeaseEffect.FAIL) {
+                // An open lease without its machine would wait forever: it ends with end(), or fails here.
+                throw new IllegalStateException("machine " + name + ": " + m.state() + " -> " + to + " lets go of"
+                        + " lease " + m.lease() + ", which only LeaseEffect.FAIL (or ending the lease) may do");
             }
             try (PreparedStatement p = c.prepareStatement("UPDATE machines SET state = ?, lease_id = ?, failures = ?,"
                     + " message = ?, since = ?, version = version + 1 WHERE name = ? AND version = ?")) {
@@ -265,10 +286,7 @@ public final class PoolStore {
             lockAllocation(c);
             List<String> granted = new ArrayList<>();
             for (Lease l : pending) {
-                // Re-read under the lock: another runtime may have granted or ended it.
-                Optional<Lease> fresh = first(queryLeases(c, "SELECT " + LEASE_COLUMNS
-                        + " FROM leases WHERE id = ? AND state = 'pending'", l.id()));
-                if (fresh.isPresent() && grant(c, l.id(), LabelExpression.parse(l.labels()), caps, now)) {
+                if (grant(c, l.id(), LabelExpression.parse(l.labels()), caps, now)) {
                     granted.add(l.id());
                 }
             }
@@ -276,9 +294,17 @@ public final class PoolStore {
         });
     }
 
-    /** Takes the allocation lock, then grants lease {@code id} a machine if one is free and the caps allow. */
+    /**
+     * Under the allocation lock (the caller's), grants lease {@code id} a machine if it is still pending, one is
+     * free and the caps allow. The lease row is locked first: a concurrent {@link #end} either ends it before (and
+     * it is not granted) or waits until the grant is committed (and lets go of the machine).
+     */
     private boolean grant(Connection c, String id, LabelExpression labels, Caps caps, Instant now)
             throws SQLException {
+        if (first(queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE id = ? AND state = 'pending'"
+                + " FOR UPDATE", id)).isEmpty()) {
+            return false;
+        }
         if (caps.maxHeld() > 0 && count(c, "SELECT COUNT(*) FROM machines WHERE lease_id IS NOT NULL")
                 >= caps.maxHeld()) {
             return false;
@@ -294,7 +320,8 @@ public final class PoolStore {
             if (n != 1) {
                 continue;
             }
-            update(c, "UPDATE leases SET state = 'provisioning', machine = ? WHERE id = ?", m.name(), id);
+            update(c, "UPDATE leases SET state = 'provisioning', machine = ? WHERE id = ? AND state = 'pending'",
+                    m.name(), id);
             insertEvent(c, now, m.name(), id, MachineState.AVAILABLE, MachineState.LEASED, "lease",
                     "granted to lease " + id);
             return true;
@@ -470,11 +497,15 @@ public final class PoolStore {
     // ---- SQL helpers ------------------------------------------------------------------------------------------
 
     private static void lockAllocation(Connection c) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT name FROM locks WHERE name = 'allocation' FOR UPDATE");
-                ResultSet r = p.executeQuery()) {
-            if (!r.next()) {
-                throw new SQLException("store: the allocation lock row is missing");
-            }
+        if (!exists(c, "SELECT name FROM locks WHERE name = 'allocation' FOR UPDATE")) {
+            throw new SQLException("store: the allocation lock row is missing");
+        }
+    }
+
+    /** Whether the query finds a row (with {@code FOR UPDATE}: and locks it). */
+    private static boolean exists(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement p = prepare(c, sql, args); ResultSet r = p.executeQuery()) {
+            return r.next();
         }
     }
 
@@ -514,7 +545,8 @@ public final class PoolStore {
         PreparedStatement p = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) {
             if (args[i] == null) {
-                p.setNull(i + 1, Types.VARCHAR);
+                // Untyped: PostgreSQL refuses a VARCHAR-typed NULL for a BIGINT column.
+                p.setNull(i + 1, Types.NULL);
             } else {
                 p.setObject(i + 1, args[i]);
             }

@@ -23,12 +23,17 @@ import org.slf4j.LoggerFactory;
  * numbered scripts {@code db/migration/V<n>__<name>.sql} on the class path.
  *
  * <p>Why no connection pool and no Flyway: the runtime makes a few transactions a second, and the migration
- * runner is the 40 lines below; each would be a dependency to audit for little gain.
+ * runner is a few dozen lines below; each would be a dependency to audit for little gain. A connection per
+ * transaction costs about 10 ms on PostgreSQL (authentication, a new backend) and survives a server restart without
+ * any reconnect logic. docs/store.md has the numbers.
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     /** The migrations, in order. A new one is appended here and never edited once released. */
     static final List<String> MIGRATIONS = List.of("V1__pool.sql");
+    /** The PostgreSQL advisory lock key that serializes migrations ("pxe-migr"); advisory keys are per database. */
+    private static final long MIGRATION_LOCK = 0x7078652d6d696772L;
+    private static final Object H2_MIGRATION = new Object();
 
     /** Work inside one transaction. */
     @FunctionalInterface
@@ -51,9 +56,11 @@ public final class Database implements AutoCloseable {
 
     /**
      * The embedded database {@code pxe-runtime.mv.db} in {@code dataDir}. {@code WRITE_DELAY=0}: every commit is
-     * written before it returns, so a killed runtime loses no committed lease. {@code async:}: H2's
-     * AsynchronousFileChannel file system, because a plain FileChannel is closed when the thread using it is
-     * interrupted (an executor's shutdownNow), which closes the database and loses what it had not stored yet.
+     * written to the file before it returns, so a killed runtime loses no committed lease (PoolStoreCrashIT). H2
+     * does not fsync each commit: a power cut or kernel crash may lose the last commits; PostgreSQL does not.
+     * {@code async:}: H2's AsynchronousFileChannel file system, because a plain FileChannel is closed when the
+     * thread using it is interrupted (an executor's shutdownNow), which closes the database and loses what it had
+     * not stored yet.
      */
     public static Database embedded(Path dataDir) throws SQLException {
         String url = "jdbc:h2:async:" + dataDir.toAbsolutePath().resolve("pxe-runtime")
@@ -119,34 +126,56 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Applies the migrations this database has not seen, each in its own transaction. */
+    /**
+     * Applies the migrations this database has not seen, each in its own transaction, one runtime at a time: on
+     * PostgreSQL under a session advisory lock (two runtimes starting at once on a fresh database: the second waits,
+     * then finds the versions applied), on H2 under a lock of this JVM (no other process can open the file).
+     *
+     * <p>H2 commits each DDL statement on its own, so a runtime killed in the middle of a migration leaves part of
+     * it applied and no version row: the scripts must therefore be idempotent ({@code IF NOT EXISTS}). On PostgreSQL
+     * a migration is one transaction.
+     */
     void migrate() throws SQLException {
-        inTransaction(c -> {
+        if (postgres) {
+            try (Connection c = DriverManager.getConnection(url, props)) {
+                try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+                    lock.setLong(1, MIGRATION_LOCK);
+                    lock.execute();
+                }
+                // Released with the session: no unlock to forget when a migration fails.
+                migrate(c);
+            }
+        } else {
+            synchronized (H2_MIGRATION) {
+                try (Connection c = DriverManager.getConnection(url, props)) {
+                    migrate(c);
+                }
+            }
+        }
+    }
+
+    private void migrate(Connection c) throws SQLException {
+        c.setAutoCommit(false);
+        inTransaction(c, () -> {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, "
                         + "name VARCHAR(200) NOT NULL, applied BIGINT NOT NULL)");
             }
-            return null;
         });
         for (int i = 0; i < MIGRATIONS.size(); i++) {
             int version = i + 1;
             String name = MIGRATIONS.get(i);
+            try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM schema_version WHERE version = ?")) {
+                q.setInt(1, version);
+                try (ResultSet r = q.executeQuery()) {
+                    if (r.next()) {
+                        c.commit();
+                        continue;
+                    }
+                }
+            }
             String sql = resource("/db/migration/" + name);
-            boolean applied = inTransaction(c -> {
-                if (postgres) {
-                    // Two runtimes starting at once: the second waits here, then sees the version applied.
-                    try (Statement s = c.createStatement()) {
-                        s.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE");
-                    }
-                }
-                try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM schema_version WHERE version = ?")) {
-                    q.setInt(1, version);
-                    try (ResultSet r = q.executeQuery()) {
-                        if (r.next()) {
-                            return false;
-                        }
-                    }
-                }
+            inTransaction(c, () -> {
                 try (Statement s = c.createStatement()) {
                     for (String statement : statements(sql)) {
                         s.execute(statement);
@@ -159,11 +188,23 @@ public final class Database implements AutoCloseable {
                     ins.setLong(3, System.currentTimeMillis());
                     ins.executeUpdate();
                 }
-                return true;
             });
-            if (applied) {
-                LOG.info("store {}: applied migration {}", describe(), name);
-            }
+            LOG.info("store {}: applied migration {}", describe(), name);
+        }
+    }
+
+    private interface Step {
+        void run() throws SQLException;
+    }
+
+    /** One migration step on the migration's connection: commits, or rolls back and rethrows. */
+    private static void inTransaction(Connection c, Step step) throws SQLException {
+        try {
+            step.run();
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
         }
     }
 
