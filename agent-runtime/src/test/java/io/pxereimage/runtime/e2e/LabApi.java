@@ -31,7 +31,8 @@ final class LabApi {
     record Answer(int status, JsonNode body) {
     }
 
-    Answer call(String method, String path, Object body) throws Exception {
+    /** One call at a time: the heartbeat thread and the test share the output file and the curl log. */
+    synchronized Answer call(String method, String path, Object body) throws Exception {
         Path out = lab.file("api-out.json");
         Files.deleteIfExists(out);
         List<String> cmd = new ArrayList<>(lab.inNamespace("srv", "curl", "-sS", "--max-time", "20", "-o",
