@@ -26,6 +26,7 @@ public abstract class Descriptor<T extends Describable<T>> implements Loadable, 
     @Override
     public synchronized void load() { throw new UnsupportedOperationException("compile-only stand-in"); }
 
+    // Jenkins' FormException also implements Stapler's HttpResponse (jakarta in 2.479.3); left out, as for ListBoxModel.
     public static final class FormException extends Exception {
         public FormException(String message, String formField) { throw new UnsupportedOperationException("compile-only stand-in"); }
 

@@ -1,7 +1,10 @@
 package hudson.security;
 
 public final class Permission {
-    private Permission() { throw new UnsupportedOperationException("compile-only stand-in"); }
+    @Deprecated
+    public Permission(PermissionGroup group, String name, Permission impliedBy) {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
 
     public final Class owner;
 

@@ -37,6 +37,11 @@ public class NodeProvisioner {
     }
 
     public final class StrategyState {
+        // Jenkins' constructor is private too; its LoadStatisticsSnapshot parameter is left out.
+        private StrategyState() {
+            throw new UnsupportedOperationException("compile-only stand-in");
+        }
+
         public Label getLabel() { throw new UnsupportedOperationException("compile-only stand-in"); }
 
         public int getPlannedCapacitySnapshot() { throw new UnsupportedOperationException("compile-only stand-in"); }

@@ -4,6 +4,8 @@ import hudson.model.ModelObject;
 import java.util.ArrayList;
 import java.util.Collection;
 
+// Jenkins' ListBoxModel also implements Stapler's HttpResponse, whose Jenkins 2.479.3 (Stapler 1903.x, jakarta)
+// method differs from the javax one of the Stapler 1.263 jar available here; left out.
 public class ListBoxModel extends ArrayList<ListBoxModel.Option> {
     public static final class Option {
         public String name;

@@ -27,6 +27,7 @@ import org.kohsuke.stapler.StaplerFallback;
 import org.kohsuke.stapler.StaplerProxy;
 
 public class Jenkins extends AbstractCIBase implements DirectlyModifiableTopLevelItemGroup, StaplerProxy, StaplerFallback, ModifiableViewGroup, AccessControlled, DescriptorByNameOwner, ModelObjectWithContextMenu, ModelObjectWithChildren, OnMaster, Loadable {
+    // Jenkins' constructors are protected and take a jakarta ServletContext, not available here: none is offered.
     private Jenkins() { throw new UnsupportedOperationException("compile-only stand-in"); }
 
     public static Jenkins get() throws IllegalStateException { throw new UnsupportedOperationException("compile-only stand-in"); }
