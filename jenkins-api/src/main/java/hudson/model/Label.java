@@ -1,6 +1,7 @@
 package hudson.model;
 
 import hudson.model.labels.LabelAtom;
+import hudson.slaves.Cloud;
 import java.util.Collection;
 import java.util.Set;
 import jenkins.model.ModelObjectWithChildren;
@@ -24,6 +25,8 @@ public abstract class Label extends Actionable implements Comparable<Label>, Mod
     public Set<Node> getNodes() { throw new UnsupportedOperationException("compile-only stand-in"); }
 
     public boolean contains(Node node) { throw new UnsupportedOperationException("compile-only stand-in"); }
+
+    public Set<Cloud> getClouds() { throw new UnsupportedOperationException("compile-only stand-in"); }
 
     public boolean isEmpty() { throw new UnsupportedOperationException("compile-only stand-in"); }
 

@@ -37,10 +37,11 @@ public class NodeProvisioner {
     }
 
     public final class StrategyState {
-        // Jenkins' constructor is private too; its LoadStatisticsSnapshot parameter is left out.
-        private StrategyState() {
+        private StrategyState(LoadStatistics.LoadStatisticsSnapshot snapshot, Label label, int plannedCapacitySnapshot) {
             throw new UnsupportedOperationException("compile-only stand-in");
         }
+
+        public LoadStatistics.LoadStatisticsSnapshot getSnapshot() { throw new UnsupportedOperationException("compile-only stand-in"); }
 
         public Label getLabel() { throw new UnsupportedOperationException("compile-only stand-in"); }
 

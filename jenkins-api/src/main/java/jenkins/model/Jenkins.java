@@ -8,6 +8,7 @@ import hudson.model.Computer;
 import hudson.model.Describable;
 import hudson.model.Descriptor;
 import hudson.model.DescriptorByNameOwner;
+import hudson.model.Hudson;
 import hudson.model.Label;
 import hudson.model.ModifiableViewGroup;
 import hudson.model.Node;
@@ -19,6 +20,7 @@ import hudson.security.AccessControlled;
 import hudson.security.Permission;
 import hudson.slaves.Cloud;
 import hudson.slaves.NodeDescriptor;
+import hudson.util.DescribableList;
 import java.io.File;
 import java.io.IOException;
 import java.util.List;
@@ -27,8 +29,17 @@ import org.kohsuke.stapler.StaplerFallback;
 import org.kohsuke.stapler.StaplerProxy;
 
 public class Jenkins extends AbstractCIBase implements DirectlyModifiableTopLevelItemGroup, StaplerProxy, StaplerFallback, ModifiableViewGroup, AccessControlled, DescriptorByNameOwner, ModelObjectWithContextMenu, ModelObjectWithChildren, OnMaster, Loadable {
-    // Jenkins' constructors are protected and take a jakarta ServletContext, not available here: none is offered.
-    private Jenkins() { throw new UnsupportedOperationException("compile-only stand-in"); }
+    // Jenkins' constructors take a jakarta ServletContext, not available here; this one only lets the Hudson shape extend it.
+    protected Jenkins() { throw new UnsupportedOperationException("compile-only stand-in"); }
+
+    public final Hudson.CloudList clouds;
+
+    public static class CloudList extends DescribableList<Cloud, Descriptor<Cloud>> {
+        public CloudList(Jenkins h) {
+            super(h);
+            throw new UnsupportedOperationException("compile-only stand-in");
+        }
+    }
 
     public static Jenkins get() throws IllegalStateException { throw new UnsupportedOperationException("compile-only stand-in"); }
 
