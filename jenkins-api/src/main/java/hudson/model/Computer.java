@@ -3,6 +3,7 @@ package hudson.model;
 import hudson.security.AccessControlled;
 import hudson.security.Permission;
 import hudson.security.PermissionGroup;
+import hudson.slaves.OfflineCause;
 import hudson.slaves.RetentionStrategy;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -16,6 +17,10 @@ public abstract class Computer extends Actionable implements AccessControlled, E
     public void recordTermination() { throw new UnsupportedOperationException("compile-only stand-in"); }
 
     public String getOfflineCauseReason() { throw new UnsupportedOperationException("compile-only stand-in"); }
+
+    public OfflineCause getOfflineCause() { throw new UnsupportedOperationException("compile-only stand-in"); }
+
+    public Future<?> disconnect(OfflineCause cause) { throw new UnsupportedOperationException("compile-only stand-in"); }
 
     public final Future<?> connect(boolean forceReconnect) { throw new UnsupportedOperationException("compile-only stand-in"); }
 

@@ -50,6 +50,9 @@ public class SlaveComputer extends Computer {
     @Override
     public boolean isConnecting() { throw new UnsupportedOperationException("compile-only stand-in"); }
 
+    @Override
+    public Future<?> disconnect(OfflineCause cause) { throw new UnsupportedOperationException("compile-only stand-in"); }
+
     public void tryReconnect() { throw new UnsupportedOperationException("compile-only stand-in"); }
 
     @Override
