@@ -1,0 +1,6 @@
+package hudson.model;
+
+/** Shape only: declared so that the stand-ins above it have their Jenkins supertypes or parameter types. */
+
+public interface DescriptorByNameOwner extends ModelObject {
+}

@@ -1,0 +1,5 @@
+package hudson.model;
+
+/** Shape only: declared so that the stand-ins above it have their Jenkins supertypes or parameter types. */
+public interface ItemGroup<T extends Item> extends PersistenceRoot, ModelObject {
+}

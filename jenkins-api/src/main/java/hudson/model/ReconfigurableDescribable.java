@@ -1,0 +1,6 @@
+package hudson.model;
+
+/** Shape only: declared so that the stand-ins above it have their Jenkins supertypes or parameter types. */
+
+public interface ReconfigurableDescribable<T extends ReconfigurableDescribable<T>> extends Describable<T> {
+}

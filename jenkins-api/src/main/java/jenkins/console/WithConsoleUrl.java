@@ -1,0 +1,6 @@
+package jenkins.console;
+
+/** Shape only: declared so that the stand-ins above it have their Jenkins supertypes or parameter types. */
+
+public interface WithConsoleUrl {
+}
