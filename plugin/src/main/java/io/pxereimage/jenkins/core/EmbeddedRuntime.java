@@ -36,7 +36,14 @@ public final class EmbeddedRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRuntime.class);
     static final String DIRECTORY = "pxe-reimage";
     static final String TOKEN_FILE = "api-token";
-    private static final YAMLMapper YAML = new YAMLMapper();
+    /**
+     * Reads the admin's YAML as a tree to put the settings on top. YAML 1.1 words ({@code off}, {@code yes}) stay
+     * the strings they are to the runtime's own loader ({@code cleanup: off}); a tree would otherwise turn them
+     * into booleans, written back as {@code false}.
+     */
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
+            .build();
 
     /**
      * What the plugin's global configuration sets; the rest is {@code configYaml}.

@@ -406,7 +406,16 @@ public final class Provisioner implements AutoCloseable {
             heartbeatDue = Duration.between(h.lastHeartbeat, now).toMillis() * 3 >= h.heartbeatSeconds * 1000L;
         }
         if (heartbeatDue) {
-            RuntimeClient.Lease l = runtime.heartbeat(leaseId);
+            RuntimeClient.Lease l;
+            try {
+                l = runtime.heartbeat(leaseId);
+            } catch (RuntimeApiException e) {
+                if (e.status() == 404) { // the runtime lost it (a new store?): it will never come back
+                    lost(h, "lease " + leaseId + " is unknown to the runtime");
+                    return;
+                }
+                throw e;
+            }
             synchronized (lock) {
                 h.lastHeartbeat = now;
             }

@@ -65,10 +65,14 @@ class EmbeddedRuntimeTest {
         assertThat(c.dhcp().mode()).isEqualTo("proxy");
         assertThat(c.dataDir()).isEqualTo(dir.toString());
 
-        // Unset settings leave the YAML's (or the runtime's) values.
+        // Unset settings leave the YAML's (or the runtime's) values; YAML 1.1 words stay words.
         RuntimeConfig d = EmbeddedRuntime.config(new EmbeddedRuntime.Settings("10.0.0.1", null, null, null, null,
-                null, null, null, "http: {port: 9999}"), dir, dir.resolve("t"));
+                null, null, null, "http: {port: 9999}\npool: {cleanup: off}\ndhcp: {mode: off}\n"
+                + "boot: {answerUnknown: false}\n"), dir, dir.resolve("t"));
         assertThat(d.http().port()).isEqualTo(9999);
+        assertThat(d.pool().cleanup()).isEqualTo("off");
+        assertThat(d.dhcp().mode()).isEqualTo("off");
+        assertThat(d.boot().answerUnknown()).isFalse();
         assertThat(d.tftp().port()).isEqualTo(69);
 
         for (String owned : new String[] {"dataDir: /tmp/x", "http: {apiToken: abcdefghijklmnopq}",

@@ -46,7 +46,7 @@ final class Lab implements AutoCloseable {
         Files.createDirectories(dir.resolve("loaders"));
         StringBuilder yaml = new StringBuilder();
         yaml.append("deploy: {kernel: deploy-vmlinuz}\n");
-        yaml.append("pool: {cleanup: 'off', defaultImage: demo").append(poolYaml == null ? "" : ", " + poolYaml)
+        yaml.append("pool: {cleanup: off, defaultImage: demo").append(poolYaml == null ? "" : ", " + poolYaml)
                 .append("}\n");
         yaml.append("http: {filesRoot: '").append(dir.resolve("files")).append("'}\n");
         yaml.append("tftp: {root: '").append(dir.resolve("loaders")).append("'}\n");
