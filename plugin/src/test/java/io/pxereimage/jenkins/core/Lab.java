@@ -20,6 +20,7 @@ import io.pxereimage.protocol.JobResult;
 import io.pxereimage.runtime.device.JobRecord;
 import io.pxereimage.runtime.image.ImageEntry;
 import io.pxereimage.runtime.net.MacAddress;
+import io.pxereimage.runtime.pool.MachineState;
 
 /**
  * A real runtime for the tests: {@link EmbeddedRuntime} on loopback with pool machines of driver {@code manual}
@@ -80,7 +81,9 @@ final class Lab implements AutoCloseable {
     private void play() {
         while (!stopped) {
             if (machinesBoot) {
-                macs.forEach(this::step);
+                Map<String, MachineState> states = new java.util.HashMap<>();
+                runtime.runtime().pool().machines().forEach(m -> states.put(m.name(), m.state()));
+                macs.forEach((mac, name) -> step(mac, name, states.get(name)));
             }
             try {
                 Thread.sleep(50);
@@ -90,10 +93,14 @@ final class Lab implements AutoCloseable {
         }
     }
 
-    /** One machine's move: take a job if there is one, or post its ready URL until the runtime takes it. */
-    private void step(MacAddress mac, String name) {
+    /**
+     * One machine's move, as far as its state allows: powered on into the deploy environment (netbooting,
+     * deploying, cleaning) its agent takes and finishes jobs; booted into the image (booting-os) its OS posts the
+     * ready URL.
+     */
+    private void step(MacAddress mac, String name, MachineState state) {
         String ready = readyUrls.get(mac);
-        if (ready != null) {
+        if (ready != null && state == MachineState.BOOTING_OS) {
             try {
                 int status = http.send(HttpRequest.newBuilder(URI.create(runtime.url() + ready))
                         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding())
@@ -104,6 +111,9 @@ final class Lab implements AutoCloseable {
             } catch (IOException | InterruptedException e) {
                 return;
             }
+        }
+        if (state != MachineState.NETBOOTING && state != MachineState.DEPLOYING && state != MachineState.CLEANING) {
+            return;
         }
         AtomicReference<JobRecord> got = new AtomicReference<>();
         runtime.runtime().deploy().jobs().poll(mac, Duration.ofMillis(1), j -> {
