@@ -476,15 +476,38 @@ public final class PoolStore {
     /** Records a deploy job's current state (insert or update). */
     public void saveJob(String id, String machine, String type, String state, String message, Instant created,
             Instant started, Instant finished) throws SQLException {
-        db.inTransaction(c -> {
-            int n = update(c, "UPDATE jobs SET state = ?, message = ?, started = ?, finished = ? WHERE id = ?", state,
-                    cut(message), millis(started), millis(finished), id);
-            if (n == 0) {
-                update(c, "INSERT INTO jobs (id, machine, type, state, message, created, started, finished) VALUES"
-                        + " (?, ?, ?, ?, ?, ?, ?, ?)", id, machine, type, state, cut(message), created.toEpochMilli(),
-                        millis(started), millis(finished));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                db.inTransaction(c -> {
+                    int n = update(c, "UPDATE jobs SET state = ?, message = ?, started = ?, finished = ? WHERE id = ?",
+                            state, cut(message), millis(started), millis(finished), id);
+                    if (n == 0) {
+                        update(c, "INSERT INTO jobs (id, machine, type, state, message, created, started, finished)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", id, machine, type, state, cut(message),
+                                created.toEpochMilli(), millis(started), millis(finished));
+                    }
+                    return null;
+                });
+                return;
+            } catch (SQLException e) {
+                // Two saves of a new job (queued, then at once delivered) can both find no row and both insert:
+                // the loser hits the primary key (23505 in H2 and PostgreSQL); again, its UPDATE finds the row.
+                if (!"23505".equals(e.getSQLState()) || attempt >= 2) {
+                    throw e;
+                }
             }
-            return null;
+        }
+    }
+
+    /** A job's stored state, or null (tests). */
+    String jobState(String id) throws SQLException {
+        return db.inTransaction(c -> {
+            try (PreparedStatement q = c.prepareStatement("SELECT state FROM jobs WHERE id = ?")) {
+                q.setString(1, id);
+                try (ResultSet r = q.executeQuery()) {
+                    return r.next() ? r.getString(1) : null;
+                }
+            }
         });
     }
 

@@ -394,4 +394,31 @@ abstract class PoolStoreContract {
             return out;
         });
     }
+
+    @Test
+    void concurrentSavesOfANewJobNeitherFailNorDuplicate() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 30; round++) {
+                String id = "j-race-" + round;
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<Future<Object>> saves = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    saves.add(pool.submit(() -> {
+                        go.await();
+                        store.saveJob(id, "m1", "deploy", "running", null, T0, T0, null);
+                        return null;
+                    }));
+                }
+                go.countDown();
+                for (Future<Object> f : saves) {
+                    f.get(); // two inserts of a new job used to fail with a primary key violation
+                }
+                store.saveJob(id, "m1", "deploy", "succeeded", "written", T0, T0, T0);
+                assertThat(store.jobState(id)).isEqualTo("succeeded");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
