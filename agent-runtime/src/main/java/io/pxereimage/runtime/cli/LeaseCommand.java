@@ -39,14 +39,6 @@ final class LeaseCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Prints the reason of a failed call; returns the exit code 1. */
-    static int report(CommandSpec spec, ApiClient.Failure f) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("pxe-runtime: " + f.getMessage());
-        err.flush();
-        return 1;
-    }
-
     static String path(String id) {
         return "/leases/" + ApiClient.segment(id);
     }
@@ -112,11 +104,9 @@ final class LeaseCommand implements Runnable {
             body.put("wait", !noWait);
             body.put("timeoutSeconds", timeoutSeconds);
             body.put("heartbeatSeconds", heartbeatSeconds);
-            JsonNode lease;
-            try {
-                lease = api.post("/leases", body);
-            } catch (ApiClient.Failure f) {
-                return report(spec, f);
+            JsonNode lease = CliOutput.orReport(spec, () -> api.post("/leases", body));
+            if (lease == null) {
+                return 1;
             }
             String id = lease.path("id").asText();
             out.println(id);
@@ -198,9 +188,7 @@ final class LeaseCommand implements Runnable {
             }
             catchUp(api, id, after, out);
             if (last == null) {
-                err.println("pxe-runtime: lost track of lease " + id + "; it is kept only while heartbeats go on");
-                err.flush();
-                return 1;
+                return CliOutput.error(err, "lost track of lease " + id + "; it is kept only while heartbeats go on");
             }
             if (last.path("state").asText().equals("ready")) {
                 synchronized (out) {
@@ -245,10 +233,8 @@ final class LeaseCommand implements Runnable {
     }
 
     static int ended(PrintWriter err, JsonNode lease) {
-        err.println("pxe-runtime: lease " + lease.path("id").asText() + " " + lease.path("state").asText() + ": "
+        return CliOutput.error(err, "lease " + lease.path("id").asText() + " " + lease.path("state").asText() + ": "
                 + lease.path("message").asText("no reason given"));
-        err.flush();
-        return 1;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List leases, newest first.")
@@ -275,21 +261,12 @@ final class LeaseCommand implements Runnable {
             if (state != null) {
                 q.append("&state=").append(ApiClient.segment(state));
             }
-            JsonNode list = client.getOrReport(spec, "/leases" + (q.isEmpty() ? "" : "?" + q.substring(1)));
-            if (list == null) {
-                return 1;
-            }
-            PrintWriter out = spec.commandLine().getOut();
             String f = "%-10s %-12s %-14s %-11s %-12s %-20s %s";
-            out.println(String.format(Locale.ROOT, f, "ID", "STATE", "MACHINE", "MSTATE", "CLIENT", "CREATED",
-                    "LABELS"));
-            for (JsonNode l : list) {
-                out.println(String.format(Locale.ROOT, f, l.path("id").asText(), l.path("state").asText(),
-                        l.path("machine").asText("-"), l.path("machineState").asText("-"), l.path("client").asText(),
-                        l.path("created").asText(), l.path("labels").asText()));
-            }
-            out.flush();
-            return 0;
+            return client.table(spec, "/leases" + (q.isEmpty() ? "" : "?" + q.substring(1)),
+                    String.format(Locale.ROOT, f, "ID", "STATE", "MACHINE", "MSTATE", "CLIENT", "CREATED", "LABELS"),
+                    l -> String.format(Locale.ROOT, f, l.path("id").asText(), l.path("state").asText(),
+                            l.path("machine").asText("-"), l.path("machineState").asText("-"),
+                            l.path("client").asText(), l.path("created").asText(), l.path("labels").asText()));
         }
     }
 
@@ -310,10 +287,7 @@ final class LeaseCommand implements Runnable {
             if (lease == null) {
                 return 1;
             }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(lease));
-            out.flush();
-            return 0;
+            return CliOutput.print(spec, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(lease));
         }
     }
 
@@ -331,18 +305,13 @@ final class LeaseCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode lease;
-            try {
-                lease = client.client().delete(path(id));
-            } catch (ApiClient.Failure f) {
-                return report(spec, f);
+            JsonNode lease = CliOutput.orReport(spec, () -> client.client().delete(path(id)));
+            if (lease == null) {
+                return 1;
             }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(id + " " + lease.path("state").asText()
+            return CliOutput.print(spec, id + " " + lease.path("state").asText()
                     + (lease.path("machine").isTextual() ? " (machine " + lease.path("machine").asText() + " "
                             + lease.path("machineState").asText("?") + ")" : ""));
-            out.flush();
-            return 0;
         }
     }
 
@@ -364,12 +333,10 @@ final class LeaseCommand implements Runnable {
             try {
                 lease = client.client().post(path(id) + "/heartbeat", null);
             } catch (ApiClient.Failure f) {
-                return f.status == 409 ? ended(spec.commandLine().getErr(), f.body) : report(spec, f);
+                return f.status == 409 ? ended(spec.commandLine().getErr(), f.body) : CliOutput.report(spec, f);
             }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(id + " " + lease.path("state").asText() + ", expires " + lease.path("expires").asText());
-            out.flush();
-            return 0;
+            return CliOutput.print(spec, id + " " + lease.path("state").asText() + ", expires "
+                    + lease.path("expires").asText());
         }
     }
 }

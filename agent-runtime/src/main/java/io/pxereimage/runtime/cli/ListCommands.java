@@ -1,6 +1,5 @@
 package io.pxereimage.runtime.cli;
 
-import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -26,18 +25,10 @@ final class ListCommands {
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode list = client.getOrReport(spec, "/machines");
-            if (list == null) {
-                return 1;
-            }
-            out.println(String.format(Locale.ROOT, "%-20s %-17s %-7s %s", "NAME", "MAC", "PLAN", "KERNEL"));
-            for (JsonNode m : list) {
-                out.println(String.format(Locale.ROOT, "%-20s %-17s %-7s %s", m.path("name").asText(),
-                        m.path("mac").asText(), m.path("action").asText(), m.path("kernel").asText("-")));
-            }
-            out.flush();
-            return 0;
+            String f = "%-20s %-17s %-7s %s";
+            return client.table(spec, "/machines", String.format(Locale.ROOT, f, "NAME", "MAC", "PLAN", "KERNEL"),
+                    m -> String.format(Locale.ROOT, f, m.path("name").asText(), m.path("mac").asText(),
+                            m.path("action").asText(), m.path("kernel").asText("-")));
         }
     }
 
@@ -51,23 +42,16 @@ final class ListCommands {
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode list = client.getOrReport(spec, "/jobs");
-            if (list == null) {
-                return 1;
-            }
-            out.println(String.format(Locale.ROOT, "%-14s %-12s %-16s %-9s %4s %s", "ID", "TYPE", "MACHINE", "STATE",
-                    "%", "DETAIL"));
-            for (JsonNode j : list) {
-                JsonNode p = j.path("progress");
-                out.println(String.format(Locale.ROOT, "%-14s %-12s %-16s %-9s %4s %s", j.path("id").asText(),
-                        j.path("type").asText(), j.path("machine").asText(), j.path("state").asText(),
-                        p.isObject() ? p.path("percent").asText() : "-",
-                        j.path("detail").asText("") + (j.path("message").isTextual()
-                                ? " (" + j.path("message").asText() + ")" : "")));
-            }
-            out.flush();
-            return 0;
+            String f = "%-14s %-12s %-16s %-9s %4s %s";
+            return client.table(spec, "/jobs", String.format(Locale.ROOT, f, "ID", "TYPE", "MACHINE", "STATE", "%",
+                    "DETAIL"), j -> {
+                        JsonNode p = j.path("progress");
+                        return String.format(Locale.ROOT, f, j.path("id").asText(), j.path("type").asText(),
+                                j.path("machine").asText(), j.path("state").asText(),
+                                p.isObject() ? p.path("percent").asText() : "-",
+                                j.path("detail").asText("") + (j.path("message").isTextual()
+                                        ? " (" + j.path("message").asText() + ")" : ""));
+                    });
         }
     }
 }

@@ -58,18 +58,8 @@ final class PoolCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode list = client.getOrReport(spec, "/pool");
-            if (list == null) {
-                return 1;
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(String.format(Locale.ROOT, "%-16s %-12s %-10s %-10s %4s %-24s %s", "NAME", "STATE", "LEASE",
-                    "OWNER", "FAIL", "LABELS", "MESSAGE"));
-            for (JsonNode m : list) {
-                out.println(line(m));
-            }
-            out.flush();
-            return 0;
+            return client.table(spec, "/pool", String.format(Locale.ROOT, "%-16s %-12s %-10s %-10s %4s %-24s %s",
+                    "NAME", "STATE", "LEASE", "OWNER", "FAIL", "LABELS", "MESSAGE"), PoolCommand::line);
         }
     }
 
@@ -113,17 +103,12 @@ final class PoolCommand implements Runnable {
     }
 
     private static int admin(CommandSpec spec, ClientOptions client, String path, Object body) throws Exception {
-        JsonNode m;
-        try {
-            m = client.client().post(path, body);
-        } catch (ApiClient.Failure f) {
-            return LeaseCommand.report(spec, f);
+        JsonNode m = CliOutput.orReport(spec, () -> client.client().post(path, body));
+        if (m == null) {
+            return 1;
         }
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(m.path("name").asText() + " " + m.path("state").asText()
+        return CliOutput.print(spec, m.path("name").asText() + " " + m.path("state").asText()
                 + (m.path("message").isTextual() ? ": " + m.path("message").asText() : ""));
-        out.flush();
-        return 0;
     }
 
     @Command(name = "events", mixinStandardHelpOptions = true,
@@ -160,7 +145,7 @@ final class PoolCommand implements Runnable {
                 try {
                     page = api.get("/pool/events?after=" + after + "&limit=" + PAGE + filter);
                 } catch (ApiClient.Failure f) {
-                    return LeaseCommand.report(spec, f);
+                    return CliOutput.report(spec, f);
                 }
                 for (JsonNode e : page) {
                     out.println(EventFollower.line(e));

@@ -64,12 +64,9 @@ final class ReimageCommand implements Callable<Integer> {
         body.put("image", image);
         body.put("disk", disk);
         body.put("firstBoot", Map.of("data", data, "hostname", hostname == null ? machine : hostname));
-        JsonNode job;
-        try {
-            job = api.post("/machines/" + ApiClient.segment(machine) + "/reimage", body);
-        } catch (ApiClient.Failure f) {
-            err.println("pxe-runtime: " + f.getMessage());
-            err.flush();
+        JsonNode job = CliOutput.orReport(spec, () -> api.post("/machines/" + ApiClient.segment(machine)
+                + "/reimage", body));
+        if (job == null) {
             return 1;
         }
         String id = job.path("id").asText();
@@ -126,14 +123,10 @@ final class ReimageCommand implements Callable<Integer> {
                     out.println();
                 }
                 out.flush();
-                err.println("pxe-runtime: " + id + " failed: " + j.path("message").asText("no reason given"));
-                err.flush();
-                return 1;
+                return CliOutput.error(err, id + " failed: " + j.path("message").asText("no reason given"));
             }
             Thread.sleep(intervalMillis);
         }
-        err.println("pxe-runtime: gave up waiting for " + id + " after " + timeoutSeconds + " s");
-        err.flush();
-        return 1;
+        return CliOutput.error(err, "gave up waiting for " + id + " after " + timeoutSeconds + " s");
     }
 }
