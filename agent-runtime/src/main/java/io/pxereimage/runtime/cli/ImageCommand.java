@@ -5,12 +5,10 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,13 +33,7 @@ final class ImageCommand implements Runnable {
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Add an image: computes the raw image's sha256 and size (and a block map on request).")
-    static final class Add implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Add extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
@@ -94,13 +86,7 @@ final class ImageCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the catalog.")
-    static final class ListImages implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class ListImages extends ClientCommand {
         @Override
         public Integer call() throws Exception {
             return client.table(spec, "/images", String.format(Locale.ROOT, "%-20s %-16s %12s %-5s %s", "NAME",

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -15,7 +14,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.pxereimage.runtime.device.Json;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,13 +45,7 @@ final class LeaseCommand implements Runnable {
             description = {"Lease a machine matching --labels; prints the lease id at once.",
                 "With --follow: prints the lease's events and heartbeats it until it is ready (exit 0) or has "
                     + "failed or expired (exit 1)."})
-    static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Create extends ClientCommand {
         @Option(names = "--labels", required = true, paramLabel = "EXPR",
                 description = "label expression the machine must match, e.g. 'metal && x86' ('' for any)")
         String labels;
@@ -238,13 +230,7 @@ final class LeaseCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List leases, newest first.")
-    static final class ListLeases implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class ListLeases extends ClientCommand {
         @Option(names = "--client", paramLabel = "NAME", description = "only this client's leases")
         String clientName;
 
@@ -271,13 +257,7 @@ final class LeaseCommand implements Runnable {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one lease (JSON).")
-    static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Show extends ClientCommand {
         @Parameters(index = "0", paramLabel = "ID")
         String id;
 
@@ -293,13 +273,7 @@ final class LeaseCommand implements Runnable {
 
     @Command(name = "release", mixinStandardHelpOptions = true,
             description = "Release a lease: its machine is cleaned and returns to the pool.")
-    static final class Release implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Release extends ClientCommand {
         @Parameters(index = "0", paramLabel = "ID")
         String id;
 
@@ -317,13 +291,7 @@ final class LeaseCommand implements Runnable {
 
     @Command(name = "heartbeat", mixinStandardHelpOptions = true,
             description = "Renew a lease once; exit 1 if it has ended.")
-    static final class Heartbeat implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Heartbeat extends ClientCommand {
         @Parameters(index = "0", paramLabel = "ID")
         String id;
 

@@ -1,14 +1,10 @@
 package io.pxereimage.runtime.cli;
 
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code pxe-runtime machines} and {@code pxe-runtime jobs}: tables from a running runtime. */
 final class ListCommands {
@@ -16,13 +12,7 @@ final class ListCommands {
     }
 
     @Command(name = "machines", mixinStandardHelpOptions = true, description = "List machines and their plans.")
-    static final class Machines implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Machines extends ClientCommand {
         @Override
         public Integer call() throws Exception {
             String f = "%-20s %-17s %-7s %s";
@@ -33,13 +23,7 @@ final class ListCommands {
     }
 
     @Command(name = "jobs", mixinStandardHelpOptions = true, description = "List jobs and their progress.")
-    static final class Jobs implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Jobs extends ClientCommand {
         @Override
         public Integer call() throws Exception {
             String f = "%-14s %-12s %-16s %-9s %4s %s";

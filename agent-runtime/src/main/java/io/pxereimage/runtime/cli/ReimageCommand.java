@@ -4,16 +4,12 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code pxe-runtime reimage MACHINE --image NAME [--disk DEV] [--wait]}: plans the machine for deploy and queues
@@ -22,13 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "reimage", mixinStandardHelpOptions = true,
         description = "Write an image to a machine's disk through its deploy agent (the machine must network-boot).")
-final class ReimageCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ClientOptions client = new ClientOptions();
-
+final class ReimageCommand extends ClientCommand {
     @Parameters(index = "0", paramLabel = "MACHINE", description = "machine name or MAC")
     String machine;
 
