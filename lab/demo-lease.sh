@@ -20,68 +20,38 @@ JAR=$ROOT/agent-runtime/target/pxe-runtime.jar
 AGENT_JAR=$ROOT/deploy-agent/target/deploy-agent.jar
 DA=$HERE/work/deploy-assets
 W=$(lab_workdir "$P")
-DATA=$W/data SERVER_LOG=$W/server.log
+DATA=$W/data
 MACHINE=rack1-m1
 URL=http://$S.1:8080
 
 teardown() {
-  if [[ -f $W/server.pid ]]; then
-    kill "$(cat "$W/server.pid")" 2>/dev/null || true
-    wait "$(cat "$W/server.pid")" 2>/dev/null || true
-    rm -f "$W/server.pid"
-  fi
+  lab_demo_stop_serve "$W"
   [[ -n ${DEMO_KEEP:-} ]] && { lab_log "DEMO_KEEP set: namespaces ${P}* and the BMC left up (bmc.sh stop $MACHINE --prefix $P; netns.sh down $P)"; return; }
   "$HERE/bmc.sh" stop "$MACHINE" --prefix "$P" >/dev/null 2>&1 || true
   lab_ns_down "$P"
 }
 trap teardown EXIT
 trap 'exit 130' INT TERM
-step() { printf '\n== %s\n' "$*"; }
 # The CLI runs in the server namespace, where the runtime's address is.
 cli() { ip netns exec "${P}srv" java -jar "$JAR" "$@" --url "$URL" --token-file "$W/api-token"; }
 
-step "dependencies"
-"$HERE/install-deps.sh"
+lab_demo_build "$ROOT" "$JAR" "$AGENT_JAR" "$DA"
 
-step "build (runtime, deploy agent)"
-if [[ -z ${DEMO_SKIP_BUILD:-} ]]; then
-  (cd "$ROOT" && { mvn -B -o -q -DskipTests install || mvn -B -q -DskipTests install; }) || lab_die "maven build failed"
-fi
-[[ -f $JAR && -f $AGENT_JAR ]] || lab_die "no $JAR or $AGENT_JAR"
-
-step "boot environment and demo image (cached recipes from Debian packages)"
-"$ROOT/boot-assets/build-deploy-env.sh" "$DA" "$AGENT_JAR"
-"$ROOT/boot-assets/build-demo-image.sh" "$DA"
-
-step "image catalog"
-rm -rf "$DATA"; mkdir -p "$DATA"
-java -jar "$JAR" image add demo "$DA/demo-disk.img" --data-dir "$DATA"
-head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$W/api-token"
+lab_demo_catalog "$JAR" "$DA" "$DATA" "$W"
 echo password >"$W/bmc-password"
-chmod 600 "$W/api-token" "$W/bmc-password"
+chmod 600 "$W/bmc-password"
 
-step "network namespaces ${P}srv/lan/cli on $S.0/24"
+lab_step "network namespaces ${P}srv/lan/cli on $S.0/24"
 lab_ns_up "$P" "$S"
 
-step "machine $MACHINE: qemu behind an IPMI BMC at $S.241:623 (powered off, blank 256 MiB disk)"
+lab_step "machine $MACHINE: qemu behind an IPMI BMC at $S.241:623 (powered off, blank 256 MiB disk)"
 rm -f "$W/disk.img"; truncate -s 256M "$W/disk.img"
 "$HERE/bmc.sh" start "$MACHINE" --prefix "$P" --mac "$MAC" --tap 1 --disk "$W/disk.img" \
   --serial-log "$W/machine-serial.log"
 ip netns exec "${P}srv" ipmitool -I lanplus -H "$S.241" -U admin -P password chassis power status
 
-step "runtime: pxe-runtime serve with $MACHINE in its pool"
-cat >"$W/runtime.yaml" <<EOF
-interface: eth0
-dataDir: $DATA
-dhcp: {mode: dhcp}
-http:
-  port: 8080
-  filesRoot: $DA
-  apiTokenFile: $W/api-token
-deploy:
-  kernel: deploy-vmlinuz
-  initrds: [deploy-initrd.img]
-  cmdline: pxe.onexit=poweroff
+lab_step "runtime: pxe-runtime serve with $MACHINE in its pool"
+{ lab_demo_config "$DATA" "$DA" "$W/api-token"; cat <<EOF; } >"$W/runtime.yaml"
 agent: {pollSeconds: 5}
 pool:
   owner: lab
@@ -95,28 +65,20 @@ machines:
     disk: /dev/vda
     bmc: {driver: ipmi, address: "$S.241:623", user: admin, passwordFile: $W/bmc-password}
 EOF
-cat "$W/runtime.yaml"
-ip netns exec "${P}srv" java -jar "$JAR" serve --config "$W/runtime.yaml" >"$SERVER_LOG" 2>&1 &
-echo $! >"$W/server.pid"
-for _ in $(seq 300); do
-  grep -q ' PxeRuntime - ready' "$SERVER_LOG" 2>/dev/null && break
-  kill -0 "$(cat "$W/server.pid")" 2>/dev/null || { cat "$SERVER_LOG" >&2; lab_die "runtime exited"; }
-  sleep 0.1
-done
-grep -q ' PxeRuntime - ready' "$SERVER_LOG" || lab_die "runtime not ready after 30 s; see $SERVER_LOG"
+lab_demo_serve "$P" "$W" "$JAR" 30
 cli pool list
 
-step "lease a machine with labels 'metal && x86' and image demo (events follow until ready)"
+lab_step "lease a machine with labels 'metal && x86' and image demo (events follow until ready)"
 rc=0
 cli lease create --labels 'metal && x86' --image demo --client demo --hostname demo-host \
   --data greeting=hello-from-the-lease --timeout "$TMO" --follow | tee "$W/lease.log" || rc=$?
 id=$(grep -oE 'l-[0-9a-f]{12}' "$W/lease.log" | head -1 || true)
 [[ -n $id ]] || lab_die "no lease id in $W/lease.log"
 
-step "what the machine printed from its own disk"
+lab_step "what the machine printed from its own disk"
 grep -a 'PXE-REIMAGE-OS\|PXE-REIMAGE-FIRSTBOOT' "$W/machine-serial.log" | tr -d '\r' || true
 
-step "release lease $id: the machine is wiped and returns to the pool"
+lab_step "release lease $id: the machine is wiped and returns to the pool"
 cli lease release "$id"
 state=""
 for _ in $(seq "$TMO"); do

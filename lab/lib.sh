@@ -243,3 +243,77 @@ lab_timeline() {
              printf "%8.3f  serial  %s\n", t, substr($0, 1, 100) }'
   } | sort -s -n -k1,1
 }
+
+# --- Demos (demo-deploy.sh, demo-lease.sh): the steps they share. ---
+lab_step() { printf '\n== %s\n' "$*"; }
+
+# lab_demo_build ROOT JAR AGENT_JAR ASSETS: dependencies, the maven build (not with DEMO_SKIP_BUILD), then the
+# deploy environment and the demo image in ASSETS.
+lab_demo_build() {
+  local root=$1 jar=$2 agent_jar=$3 assets=$4
+  lab_step "dependencies"
+  "$LAB_DIR/install-deps.sh"
+
+  lab_step "build (runtime, deploy agent)"
+  if [[ -z ${DEMO_SKIP_BUILD:-} ]]; then
+    (cd "$root" && { mvn -B -o -q -DskipTests install || mvn -B -q -DskipTests install; }) || lab_die "maven build failed"
+  fi
+  [[ -f $jar && -f $agent_jar ]] || lab_die "no $jar or $agent_jar"
+
+  lab_step "boot environment and demo image (cached recipes from Debian packages)"
+  "$root/boot-assets/build-deploy-env.sh" "$assets" "$agent_jar"
+  "$root/boot-assets/build-demo-image.sh" "$assets"
+}
+
+# lab_demo_catalog JAR ASSETS DATA WORKDIR: a fresh DATA dir whose catalog holds the demo image (offline), and a
+# new random API token in WORKDIR/api-token.
+lab_demo_catalog() {
+  local jar=$1 assets=$2 data=$3 w=$4
+  lab_step "image catalog"
+  rm -rf "$data"; mkdir -p "$data"
+  java -jar "$jar" image add demo "$assets/demo-disk.img" --data-dir "$data"
+  head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$w/api-token"
+  chmod 600 "$w/api-token"
+}
+
+# lab_demo_config DATA ASSETS TOKEN_FILE: prints the first part of a demo's runtime.yaml (DHCP on eth0, the deploy
+# environment); the demo adds its agent, pool and machines.
+lab_demo_config() {
+  cat <<EOT
+interface: eth0
+dataDir: $1
+dhcp: {mode: dhcp}
+http:
+  port: 8080
+  filesRoot: $2
+  apiTokenFile: $3
+deploy:
+  kernel: deploy-vmlinuz
+  initrds: [deploy-initrd.img]
+  cmdline: pxe.onexit=poweroff
+EOT
+}
+
+# lab_demo_serve PREFIX WORKDIR JAR SECONDS: shows WORKDIR/runtime.yaml, runs `pxe-runtime serve` with it in
+# PREFIXsrv (log WORKDIR/server.log, pid WORKDIR/server.pid) and waits up to SECONDS until it is ready.
+lab_demo_serve() {
+  local p=$1 w=$2 jar=$3 secs=$4 log=$2/server.log
+  cat "$w/runtime.yaml"
+  ip netns exec "${p}srv" java -jar "$jar" serve --config "$w/runtime.yaml" >"$log" 2>&1 &
+  echo $! >"$w/server.pid"
+  for _ in $(seq $((secs * 10))); do
+    grep -q ' PxeRuntime - ready' "$log" 2>/dev/null && break
+    kill -0 "$(cat "$w/server.pid")" 2>/dev/null || { cat "$log" >&2; lab_die "runtime exited"; }
+    sleep 0.1
+  done
+  grep -q ' PxeRuntime - ready' "$log" || lab_die "runtime not ready after $secs s; see $log"
+}
+
+# lab_demo_stop_serve WORKDIR: stops the runtime lab_demo_serve started (never fails: used in EXIT traps).
+lab_demo_stop_serve() {
+  if [[ -f $1/server.pid ]]; then
+    kill "$(cat "$1/server.pid")" 2>/dev/null || true
+    wait "$(cat "$1/server.pid")" 2>/dev/null || true
+    rm -f "$1/server.pid"
+  fi
+}

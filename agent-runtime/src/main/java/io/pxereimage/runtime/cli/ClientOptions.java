@@ -3,6 +3,7 @@ package io.pxereimage.runtime.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -33,11 +34,13 @@ final class ClientOptions {
 
     /** GETs {@code path} from the API; on failure prints the reason for the user and returns null. */
     JsonNode getOrReport(CommandSpec spec, String path) throws IOException, InterruptedException {
-        try {
-            return client().get(path);
-        } catch (ApiClient.Failure f) {
-            spec.commandLine().getErr().println("pxe-runtime: " + f.getMessage());
-            return null;
-        }
+        return CliOutput.orReport(spec, () -> client().get(path));
+    }
+
+    /** GETs the list at {@code path} and prints it as a table (see {@link CliOutput#table}); the exit code. */
+    int table(CommandSpec spec, String path, String header, Function<JsonNode, String> row)
+            throws IOException, InterruptedException {
+        JsonNode rows = getOrReport(spec, path);
+        return rows == null ? 1 : CliOutput.table(spec, header, rows, row);
     }
 }

@@ -1,17 +1,14 @@
 package io.pxereimage.runtime.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,13 +33,7 @@ final class ImageCommand implements Runnable {
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Add an image: computes the raw image's sha256 and size (and a block map on request).")
-    static final class Add implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Add extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
@@ -65,8 +56,6 @@ final class ImageCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
             boolean remote = source.startsWith("http://") || source.startsWith("https://");
             String where = remote ? source : Path.of(source).toAbsolutePath().normalize().toString();
             JsonNode entry;
@@ -76,9 +65,7 @@ final class ImageCommand implements Runnable {
                             .add(new ImageImporter.Request(name, where, compression, blockMap, sha256));
                     entry = Json.MAPPER.valueToTree(e);
                 } catch (IllegalArgumentException e) {
-                    err.println("pxe-runtime: " + e.getMessage());
-                    err.flush();
-                    return 1;
+                    return CliOutput.error(spec.commandLine().getErr(), e.getMessage());
                 }
             } else {
                 Map<String, Object> body = new LinkedHashMap<>();
@@ -87,46 +74,26 @@ final class ImageCommand implements Runnable {
                 body.put("compression", compression);
                 body.put("blockMap", blockMap);
                 body.put("sha256", sha256);
-                try {
-                    entry = client.client().post("/images", body);
-                } catch (ApiClient.Failure f) {
-                    err.println("pxe-runtime: " + f.getMessage());
-                    err.flush();
+                entry = CliOutput.orReport(spec, () -> client.client().post("/images", body));
+                if (entry == null) {
                     return 1;
                 }
             }
-            out.println("added " + entry.path("name").asText() + ": sha256 " + entry.path("sha256").asText() + ", "
-                    + entry.path("sizeBytes").asLong() + " bytes raw, " + entry.path("compression").asText() + ", "
-                    + entry.path("blockMap").size() + " used ranges");
-            out.flush();
-            return 0;
+            return CliOutput.print(spec, "added " + entry.path("name").asText() + ": sha256 "
+                    + entry.path("sha256").asText() + ", " + entry.path("sizeBytes").asLong() + " bytes raw, "
+                    + entry.path("compression").asText() + ", " + entry.path("blockMap").size() + " used ranges");
         }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the catalog.")
-    static final class ListImages implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class ListImages extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode images = client.getOrReport(spec, "/images");
-            if (images == null) {
-                return 1;
-            }
-            out.println(String.format(Locale.ROOT, "%-20s %-16s %12s %-5s %s", "NAME", "SHA256", "SIZE", "COMPR",
-                    "SOURCE"));
-            for (JsonNode i : images) {
-                out.println(String.format(Locale.ROOT, "%-20s %-16s %12d %-5s %s", i.path("name").asText(),
-                        i.path("sha256").asText().substring(0, Math.min(16, i.path("sha256").asText().length())),
-                        i.path("sizeBytes").asLong(), i.path("compression").asText(), i.path("source").asText()));
-            }
-            out.flush();
-            return 0;
+            return client.table(spec, "/images", String.format(Locale.ROOT, "%-20s %-16s %12s %-5s %s", "NAME",
+                    "SHA256", "SIZE", "COMPR", "SOURCE"), i -> String.format(Locale.ROOT, "%-20s %-16s %12d %-5s %s",
+                            i.path("name").asText(),
+                            i.path("sha256").asText().substring(0, Math.min(16, i.path("sha256").asText().length())),
+                            i.path("sizeBytes").asLong(), i.path("compression").asText(), i.path("source").asText()));
         }
     }
 }

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -15,7 +14,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.pxereimage.runtime.device.Json;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,14 +37,6 @@ final class LeaseCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Prints the reason of a failed call; returns the exit code 1. */
-    static int report(CommandSpec spec, ApiClient.Failure f) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("pxe-runtime: " + f.getMessage());
-        err.flush();
-        return 1;
-    }
-
     static String path(String id) {
         return "/leases/" + ApiClient.segment(id);
     }
@@ -55,13 +45,7 @@ final class LeaseCommand implements Runnable {
             description = {"Lease a machine matching --labels; prints the lease id at once.",
                 "With --follow: prints the lease's events and heartbeats it until it is ready (exit 0) or has "
                     + "failed or expired (exit 1)."})
-    static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Create extends ClientCommand {
         @Option(names = "--labels", required = true, paramLabel = "EXPR",
                 description = "label expression the machine must match, e.g. 'metal && x86' ('' for any)")
         String labels;
@@ -112,11 +96,9 @@ final class LeaseCommand implements Runnable {
             body.put("wait", !noWait);
             body.put("timeoutSeconds", timeoutSeconds);
             body.put("heartbeatSeconds", heartbeatSeconds);
-            JsonNode lease;
-            try {
-                lease = api.post("/leases", body);
-            } catch (ApiClient.Failure f) {
-                return report(spec, f);
+            JsonNode lease = CliOutput.orReport(spec, () -> api.post("/leases", body));
+            if (lease == null) {
+                return 1;
             }
             String id = lease.path("id").asText();
             out.println(id);
@@ -198,9 +180,7 @@ final class LeaseCommand implements Runnable {
             }
             catchUp(api, id, after, out);
             if (last == null) {
-                err.println("pxe-runtime: lost track of lease " + id + "; it is kept only while heartbeats go on");
-                err.flush();
-                return 1;
+                return CliOutput.error(err, "lost track of lease " + id + "; it is kept only while heartbeats go on");
             }
             if (last.path("state").asText().equals("ready")) {
                 synchronized (out) {
@@ -245,20 +225,12 @@ final class LeaseCommand implements Runnable {
     }
 
     static int ended(PrintWriter err, JsonNode lease) {
-        err.println("pxe-runtime: lease " + lease.path("id").asText() + " " + lease.path("state").asText() + ": "
+        return CliOutput.error(err, "lease " + lease.path("id").asText() + " " + lease.path("state").asText() + ": "
                 + lease.path("message").asText("no reason given"));
-        err.flush();
-        return 1;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List leases, newest first.")
-    static final class ListLeases implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class ListLeases extends ClientCommand {
         @Option(names = "--client", paramLabel = "NAME", description = "only this client's leases")
         String clientName;
 
@@ -275,32 +247,17 @@ final class LeaseCommand implements Runnable {
             if (state != null) {
                 q.append("&state=").append(ApiClient.segment(state));
             }
-            JsonNode list = client.getOrReport(spec, "/leases" + (q.isEmpty() ? "" : "?" + q.substring(1)));
-            if (list == null) {
-                return 1;
-            }
-            PrintWriter out = spec.commandLine().getOut();
             String f = "%-10s %-12s %-14s %-11s %-12s %-20s %s";
-            out.println(String.format(Locale.ROOT, f, "ID", "STATE", "MACHINE", "MSTATE", "CLIENT", "CREATED",
-                    "LABELS"));
-            for (JsonNode l : list) {
-                out.println(String.format(Locale.ROOT, f, l.path("id").asText(), l.path("state").asText(),
-                        l.path("machine").asText("-"), l.path("machineState").asText("-"), l.path("client").asText(),
-                        l.path("created").asText(), l.path("labels").asText()));
-            }
-            out.flush();
-            return 0;
+            return client.table(spec, "/leases" + (q.isEmpty() ? "" : "?" + q.substring(1)),
+                    String.format(Locale.ROOT, f, "ID", "STATE", "MACHINE", "MSTATE", "CLIENT", "CREATED", "LABELS"),
+                    l -> String.format(Locale.ROOT, f, l.path("id").asText(), l.path("state").asText(),
+                            l.path("machine").asText("-"), l.path("machineState").asText("-"),
+                            l.path("client").asText(), l.path("created").asText(), l.path("labels").asText()));
         }
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one lease (JSON).")
-    static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Show extends ClientCommand {
         @Parameters(index = "0", paramLabel = "ID")
         String id;
 
@@ -310,51 +267,31 @@ final class LeaseCommand implements Runnable {
             if (lease == null) {
                 return 1;
             }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(lease));
-            out.flush();
-            return 0;
+            return CliOutput.print(spec, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(lease));
         }
     }
 
     @Command(name = "release", mixinStandardHelpOptions = true,
             description = "Release a lease: its machine is cleaned and returns to the pool.")
-    static final class Release implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Release extends ClientCommand {
         @Parameters(index = "0", paramLabel = "ID")
         String id;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode lease;
-            try {
-                lease = client.client().delete(path(id));
-            } catch (ApiClient.Failure f) {
-                return report(spec, f);
+            JsonNode lease = CliOutput.orReport(spec, () -> client.client().delete(path(id)));
+            if (lease == null) {
+                return 1;
             }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(id + " " + lease.path("state").asText()
+            return CliOutput.print(spec, id + " " + lease.path("state").asText()
                     + (lease.path("machine").isTextual() ? " (machine " + lease.path("machine").asText() + " "
                             + lease.path("machineState").asText("?") + ")" : ""));
-            out.flush();
-            return 0;
         }
     }
 
     @Command(name = "heartbeat", mixinStandardHelpOptions = true,
             description = "Renew a lease once; exit 1 if it has ended.")
-    static final class Heartbeat implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Heartbeat extends ClientCommand {
         @Parameters(index = "0", paramLabel = "ID")
         String id;
 
@@ -364,12 +301,10 @@ final class LeaseCommand implements Runnable {
             try {
                 lease = client.client().post(path(id) + "/heartbeat", null);
             } catch (ApiClient.Failure f) {
-                return f.status == 409 ? ended(spec.commandLine().getErr(), f.body) : report(spec, f);
+                return f.status == 409 ? ended(spec.commandLine().getErr(), f.body) : CliOutput.report(spec, f);
             }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(id + " " + lease.path("state").asText() + ", expires " + lease.path("expires").asText());
-            out.flush();
-            return 0;
+            return CliOutput.print(spec, id + " " + lease.path("state").asText() + ", expires "
+                    + lease.path("expires").asText());
         }
     }
 }

@@ -1,15 +1,10 @@
 package io.pxereimage.runtime.cli;
 
-import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code pxe-runtime machines} and {@code pxe-runtime jobs}: tables from a running runtime. */
 final class ListCommands {
@@ -17,57 +12,30 @@ final class ListCommands {
     }
 
     @Command(name = "machines", mixinStandardHelpOptions = true, description = "List machines and their plans.")
-    static final class Machines implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Machines extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode list = client.getOrReport(spec, "/machines");
-            if (list == null) {
-                return 1;
-            }
-            out.println(String.format(Locale.ROOT, "%-20s %-17s %-7s %s", "NAME", "MAC", "PLAN", "KERNEL"));
-            for (JsonNode m : list) {
-                out.println(String.format(Locale.ROOT, "%-20s %-17s %-7s %s", m.path("name").asText(),
-                        m.path("mac").asText(), m.path("action").asText(), m.path("kernel").asText("-")));
-            }
-            out.flush();
-            return 0;
+            String f = "%-20s %-17s %-7s %s";
+            return client.table(spec, "/machines", String.format(Locale.ROOT, f, "NAME", "MAC", "PLAN", "KERNEL"),
+                    m -> String.format(Locale.ROOT, f, m.path("name").asText(), m.path("mac").asText(),
+                            m.path("action").asText(), m.path("kernel").asText("-")));
         }
     }
 
     @Command(name = "jobs", mixinStandardHelpOptions = true, description = "List jobs and their progress.")
-    static final class Jobs implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Jobs extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode list = client.getOrReport(spec, "/jobs");
-            if (list == null) {
-                return 1;
-            }
-            out.println(String.format(Locale.ROOT, "%-14s %-12s %-16s %-9s %4s %s", "ID", "TYPE", "MACHINE", "STATE",
-                    "%", "DETAIL"));
-            for (JsonNode j : list) {
-                JsonNode p = j.path("progress");
-                out.println(String.format(Locale.ROOT, "%-14s %-12s %-16s %-9s %4s %s", j.path("id").asText(),
-                        j.path("type").asText(), j.path("machine").asText(), j.path("state").asText(),
-                        p.isObject() ? p.path("percent").asText() : "-",
-                        j.path("detail").asText("") + (j.path("message").isTextual()
-                                ? " (" + j.path("message").asText() + ")" : "")));
-            }
-            out.flush();
-            return 0;
+            String f = "%-14s %-12s %-16s %-9s %4s %s";
+            return client.table(spec, "/jobs", String.format(Locale.ROOT, f, "ID", "TYPE", "MACHINE", "STATE", "%",
+                    "DETAIL"), j -> {
+                        JsonNode p = j.path("progress");
+                        return String.format(Locale.ROOT, f, j.path("id").asText(), j.path("type").asText(),
+                                j.path("machine").asText(), j.path("state").asText(),
+                                p.isObject() ? p.path("percent").asText() : "-",
+                                j.path("detail").asText("") + (j.path("message").isTextual()
+                                        ? " (" + j.path("message").asText() + ")" : ""));
+                    });
         }
     }
 }

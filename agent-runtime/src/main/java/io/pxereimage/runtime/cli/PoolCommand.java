@@ -5,12 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -49,39 +47,17 @@ final class PoolCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List pool machines and their states.")
-    static final class ListMachines implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class ListMachines extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            JsonNode list = client.getOrReport(spec, "/pool");
-            if (list == null) {
-                return 1;
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            out.println(String.format(Locale.ROOT, "%-16s %-12s %-10s %-10s %4s %-24s %s", "NAME", "STATE", "LEASE",
-                    "OWNER", "FAIL", "LABELS", "MESSAGE"));
-            for (JsonNode m : list) {
-                out.println(line(m));
-            }
-            out.flush();
-            return 0;
+            return client.table(spec, "/pool", String.format(Locale.ROOT, "%-16s %-12s %-10s %-10s %4s %-24s %s",
+                    "NAME", "STATE", "LEASE", "OWNER", "FAIL", "LABELS", "MESSAGE"), PoolCommand::line);
         }
     }
 
     @Command(name = "clear", mixinStandardHelpOptions = true,
             description = "Return a failed or quarantined machine to the pool (it is cleaned first).")
-    static final class Clear implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Clear extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
@@ -93,13 +69,7 @@ final class PoolCommand implements Runnable {
 
     @Command(name = "quarantine", mixinStandardHelpOptions = true,
             description = "Take a machine that no lease holds out of the pool until it is cleared.")
-    static final class Quarantine implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Quarantine extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
@@ -113,29 +83,18 @@ final class PoolCommand implements Runnable {
     }
 
     private static int admin(CommandSpec spec, ClientOptions client, String path, Object body) throws Exception {
-        JsonNode m;
-        try {
-            m = client.client().post(path, body);
-        } catch (ApiClient.Failure f) {
-            return LeaseCommand.report(spec, f);
+        JsonNode m = CliOutput.orReport(spec, () -> client.client().post(path, body));
+        if (m == null) {
+            return 1;
         }
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(m.path("name").asText() + " " + m.path("state").asText()
+        return CliOutput.print(spec, m.path("name").asText() + " " + m.path("state").asText()
                 + (m.path("message").isTextual() ? ": " + m.path("message").asText() : ""));
-        out.flush();
-        return 0;
     }
 
     @Command(name = "events", mixinStandardHelpOptions = true,
             description = {"Print stored pool events, oldest first (12:00:01 m1 powering: ...).",
                 "With --follow: then print new events as they happen, until interrupted."})
-    static final class Events implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ClientOptions client = new ClientOptions();
-
+    static final class Events extends ClientCommand {
         @Option(names = "--machine", paramLabel = "NAME", description = "only this machine's events")
         String machine;
 
@@ -160,7 +119,7 @@ final class PoolCommand implements Runnable {
                 try {
                     page = api.get("/pool/events?after=" + after + "&limit=" + PAGE + filter);
                 } catch (ApiClient.Failure f) {
-                    return LeaseCommand.report(spec, f);
+                    return CliOutput.report(spec, f);
                 }
                 for (JsonNode e : page) {
                     out.println(EventFollower.line(e));

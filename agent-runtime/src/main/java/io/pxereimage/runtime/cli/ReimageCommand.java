@@ -4,16 +4,12 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code pxe-runtime reimage MACHINE --image NAME [--disk DEV] [--wait]}: plans the machine for deploy and queues
@@ -22,13 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "reimage", mixinStandardHelpOptions = true,
         description = "Write an image to a machine's disk through its deploy agent (the machine must network-boot).")
-final class ReimageCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ClientOptions client = new ClientOptions();
-
+final class ReimageCommand extends ClientCommand {
     @Parameters(index = "0", paramLabel = "MACHINE", description = "machine name or MAC")
     String machine;
 
@@ -64,12 +54,9 @@ final class ReimageCommand implements Callable<Integer> {
         body.put("image", image);
         body.put("disk", disk);
         body.put("firstBoot", Map.of("data", data, "hostname", hostname == null ? machine : hostname));
-        JsonNode job;
-        try {
-            job = api.post("/machines/" + ApiClient.segment(machine) + "/reimage", body);
-        } catch (ApiClient.Failure f) {
-            err.println("pxe-runtime: " + f.getMessage());
-            err.flush();
+        JsonNode job = CliOutput.orReport(spec, () -> api.post("/machines/" + ApiClient.segment(machine)
+                + "/reimage", body));
+        if (job == null) {
             return 1;
         }
         String id = job.path("id").asText();
@@ -126,14 +113,10 @@ final class ReimageCommand implements Callable<Integer> {
                     out.println();
                 }
                 out.flush();
-                err.println("pxe-runtime: " + id + " failed: " + j.path("message").asText("no reason given"));
-                err.flush();
-                return 1;
+                return CliOutput.error(err, id + " failed: " + j.path("message").asText("no reason given"));
             }
             Thread.sleep(intervalMillis);
         }
-        err.println("pxe-runtime: gave up waiting for " + id + " after " + timeoutSeconds + " s");
-        err.flush();
-        return 1;
+        return CliOutput.error(err, "gave up waiting for " + id + " after " + timeoutSeconds + " s");
     }
 }

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -66,16 +64,13 @@ class DeployE2EIT {
 
     private void deploy(String name, String mac, boolean blockMap, boolean dirty) throws Exception {
         String url = "http://" + LAB.ip(1) + ":8080";
-        String secret = "v" + HexFormat.of().formatHex(random(8)); // must come back from the disk
+        String secret = "v" + LabFixture.randomHex(8); // must come back from the disk
         Path data = LAB.file(name + "-runtime-data");
-        Path tokenFile = LAB.file("api-token");
-        Files.writeString(tokenFile, HexFormat.of().formatHex(random(24)) + "\n");
+        Path tokenFile = LAB.apiTokenFile();
         Path image = LAB.deployAssets.resolve("demo-disk.img");
         long imageSize = Files.size(image);
         String imageSha = DiskCheck.sha256(image, 0, imageSize, null);
-        Path disk = LAB.file(name + "-disk.img");
-        Procs.runOk(List.of("truncate", "-s", "256M", disk.toString()), Map.of(), LAB.file("setup.log"),
-                Duration.ofSeconds(10));
+        Path disk = LAB.blankDisk(name + "-disk.img");
         if (dirty) {
             byte[] old = new byte[1 << 20];
             Arrays.fill(old, (byte) 0xa5);
@@ -86,32 +81,15 @@ class DeployE2EIT {
             }
         }
 
-        // The image goes into the catalog offline, before the runtime starts (the runtime reads images.json).
-        List<String> add = new ArrayList<>(RuntimeProcess.javaCommand(LAB, "image", "add", "demo", image.toString(),
-                "--data-dir", data.toString()));
-        if (blockMap) {
-            add.add("--block-map");
-        }
-        Procs.runOk(add, Map.of(), LAB.file(name + "-image-add.log"), Duration.ofSeconds(120));
-        assertThat(Procs.read(LAB.file(name + "-image-add.log"))).contains(imageSha);
+        Path added = LAB.addImageOffline(name + "-image-add.log", data, image,
+                blockMap ? new String[] {"--block-map"} : new String[0]);
+        assertThat(Procs.read(added)).contains(imageSha);
 
-        Path config = LAB.file(name + "-runtime.yaml");
-        Files.writeString(config, """
-                interface: eth0
-                dataDir: %s
-                dhcp: {mode: dhcp}
-                http:
-                  port: 8080
-                  filesRoot: %s
-                  apiTokenFile: %s
-                deploy:
-                  kernel: deploy-vmlinuz
-                  initrds: [deploy-initrd.img]
-                  cmdline: pxe.onexit=poweroff
+        Path config = LAB.deployConfig(name + "-runtime.yaml", data, tokenFile, """
                 agent: {pollSeconds: 10}
                 machines:
                   - {mac: "%s", name: %s, action: local}
-                """.formatted(data, LAB.deployAssets, tokenFile, mac, MACHINE));
+                """.formatted(mac, MACHINE));
         RuntimeProcess runtime = LAB.serve(name + "-runtime", config);
         try {
             deploy(name, mac, blockMap, url, secret, tokenFile, runtime, image, imageSize, imageSha, disk);
@@ -243,11 +221,5 @@ class DeployE2EIT {
             }
         }
         return sb.toString();
-    }
-
-    private static byte[] random(int n) {
-        byte[] b = new byte[n];
-        new SecureRandom().nextBytes(b);
-        return b;
     }
 }

@@ -3,12 +3,14 @@ package io.pxereimage.runtime.e2e;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -239,6 +241,63 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
                 "ip -n " + prefix + "cli addr replace " + ip(2) + "/24 brd + dev eth0 && LAB_DNSMASQ_NS=cli "
                         + "lab_dnsmasq_start " + prefix + " " + subnet + " " + w + " plain",
                 "lab_stop_pidfile " + w + "/dnsmasq.pid");
+    }
+
+    /** {@code bytes} random bytes as hex: secrets and tokens of a test run. */
+    static String randomHex(int bytes) {
+        byte[] b = new byte[bytes];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    /** Writes a new random API token to {@code api-token}; returns the file (runtime config and API clients). */
+    Path apiTokenFile() throws IOException {
+        Path tokenFile = file("api-token");
+        Files.writeString(tokenFile, randomHex(24) + "\n");
+        return tokenFile;
+    }
+
+    /** Creates a sparse, all-zero 256 MiB disk image {@code name}. */
+    Path blankDisk(String name) throws Exception {
+        Path disk = file(name);
+        Procs.runOk(List.of("truncate", "-s", "256M", disk.toString()), Map.of(), file("setup.log"),
+                Duration.ofSeconds(10));
+        return disk;
+    }
+
+    /**
+     * Adds {@code image} as {@code demo} to the catalog in {@code data} offline, before the runtime starts (the
+     * runtime reads images.json), with extra {@code image add} options; returns the command's log.
+     */
+    Path addImageOffline(String log, Path data, Path image, String... options) throws Exception {
+        List<String> add = new ArrayList<>(RuntimeProcess.javaCommand(this, "image", "add", "demo", image.toString(),
+                "--data-dir", data.toString()));
+        add.addAll(List.of(options));
+        Path logFile = file(log);
+        Procs.runOk(add, Map.of(), logFile, Duration.ofSeconds(120));
+        return logFile;
+    }
+
+    /**
+     * Writes the runtime config {@code name} of a deploy lab: DHCP on eth0, the deploy assets, the API token
+     * file, then {@code rest} (agent, pool, machines: YAML at top level); returns its path.
+     */
+    Path deployConfig(String name, Path data, Path tokenFile, String rest) throws IOException {
+        Path config = file(name);
+        Files.writeString(config, """
+                interface: eth0
+                dataDir: %s
+                dhcp: {mode: dhcp}
+                http:
+                  port: 8080
+                  filesRoot: %s
+                  apiTokenFile: %s
+                deploy:
+                  kernel: deploy-vmlinuz
+                  initrds: [deploy-initrd.img]
+                  cmdline: pxe.onexit=poweroff
+                """.formatted(data, deployAssets, tokenFile) + rest);
+        return config;
     }
 
     /** Starts the runtime jar in the server namespace (see {@link RuntimeProcess}). */

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -56,37 +54,20 @@ class LeaseE2EIT {
 
     private RuntimeProcess setUp(String name) throws Exception {
         Prerequisites.requireCommands("ipmi_sim", "ipmitool", "setsid", "ss");
-        secret = "v" + HexFormat.of().formatHex(random(8));
+        secret = "v" + LabFixture.randomHex(8);
         Path data = LAB.file(name + "-data");
-        Path tokenFile = LAB.file("api-token");
-        Files.writeString(tokenFile, HexFormat.of().formatHex(random(24)) + "\n");
+        Path tokenFile = LAB.apiTokenFile();
         Path bmcPassword = LAB.file("bmc-password");
         Files.writeString(bmcPassword, "password\n"); // lab/bmc.sh's default BMC password
-        disk = LAB.file(name + "-disk.img");
-        Procs.runOk(List.of("truncate", "-s", "256M", disk.toString()), Map.of(), LAB.file("setup.log"),
-                Duration.ofSeconds(10));
-        Procs.runOk(RuntimeProcess.javaCommand(LAB, "image", "add", "demo",
-                LAB.deployAssets.resolve("demo-disk.img").toString(), "--data-dir", data.toString()), Map.of(),
-                LAB.file(name + "-image-add.log"), Duration.ofSeconds(120));
+        disk = LAB.blankDisk(name + "-disk.img");
+        LAB.addImageOffline(name + "-image-add.log", data, LAB.deployAssets.resolve("demo-disk.img"));
 
         serial = LAB.file(name + "-serial.log");
         Procs.runOk(List.of("bash", LAB.lab("bmc.sh"), "start", MACHINE, "--prefix", LAB.prefix, "--mac", MAC,
                 "--tap", "1", "--disk", disk.toString(), "--serial-log", serial.toString()), LAB.env(),
                 LAB.file("bmc.log"), Duration.ofSeconds(20));
 
-        config = LAB.file(name + "-runtime.yaml");
-        Files.writeString(config, """
-                interface: eth0
-                dataDir: %s
-                dhcp: {mode: dhcp}
-                http:
-                  port: 8080
-                  filesRoot: %s
-                  apiTokenFile: %s
-                deploy:
-                  kernel: deploy-vmlinuz
-                  initrds: [deploy-initrd.img]
-                  cmdline: pxe.onexit=poweroff
+        config = LAB.deployConfig(name + "-runtime.yaml", data, tokenFile, """
                 agent: {pollSeconds: 5}
                 pool:
                   owner: lab
@@ -99,7 +80,7 @@ class LeaseE2EIT {
                     labels: [metal, x86]
                     disk: /dev/vda
                     bmc: {driver: ipmi, address: "%s:623", user: admin, passwordFile: %s}
-                """.formatted(data, LAB.deployAssets, tokenFile, MAC, MACHINE, LAB.ip(241), bmcPassword));
+                """.formatted(MAC, MACHINE, LAB.ip(241), bmcPassword));
         api = new LabApi(LAB, "http://" + LAB.ip(1) + ":8080", tokenFile);
         return serve(name);
     }
@@ -286,11 +267,5 @@ class LeaseE2EIT {
         }
         System.err.print(sb);
         Files.writeString(LAB.file("phases-" + id + ".txt"), sb.toString());
-    }
-
-    private static byte[] random(int n) {
-        byte[] b = new byte[n];
-        new SecureRandom().nextBytes(b);
-        return b;
     }
 }

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -47,17 +45,12 @@ class ReadyE2EIT {
     @Test
     void deployedOsPostsItsReadyUrlOnceAndStaysUp() throws Exception {
         String url = "http://" + LAB.ip(1) + ":8080";
-        String token = HexFormat.of().formatHex(random(16));
+        String token = LabFixture.randomHex(16);
         String readyUrl = "http://" + LAB.ip(1) + ":8099/api/v1/agent/ready?token=" + token;
         Path data = LAB.file("runtime-data");
-        Path tokenFile = LAB.file("api-token");
-        Files.writeString(tokenFile, HexFormat.of().formatHex(random(24)) + "\n");
-        Path disk = LAB.file("disk.img");
-        Procs.runOk(List.of("truncate", "-s", "256M", disk.toString()), Map.of(), LAB.file("setup.log"),
-                Duration.ofSeconds(10));
-        Procs.runOk(RuntimeProcess.javaCommand(LAB, "image", "add", "demo",
-                LAB.deployAssets.resolve("demo-disk.img").toString(), "--data-dir", data.toString()), Map.of(),
-                LAB.file("image-add.log"), Duration.ofSeconds(120));
+        Path tokenFile = LAB.apiTokenFile();
+        Path disk = LAB.blankDisk("disk.img");
+        LAB.addImageOffline("image-add.log", data, LAB.deployAssets.resolve("demo-disk.img"));
 
         Path requests = LAB.file("ready-requests.log");
         Files.writeString(requests, "");
@@ -67,23 +60,11 @@ class ReadyE2EIT {
         Process server = LAB.track(Procs.start(LAB.inNamespace("srv", "python3", listener.toString(), LAB.ip(1),
                 "8099", requests.toString()), Map.of(), listenerLog));
 
-        Path config = LAB.file("runtime.yaml");
-        Files.writeString(config, """
-                interface: eth0
-                dataDir: %s
-                dhcp: {mode: dhcp}
-                http:
-                  port: 8080
-                  filesRoot: %s
-                  apiTokenFile: %s
-                deploy:
-                  kernel: deploy-vmlinuz
-                  initrds: [deploy-initrd.img]
-                  cmdline: pxe.onexit=poweroff
+        Path config = LAB.deployConfig("runtime.yaml", data, tokenFile, """
                 agent: {pollSeconds: 10}
                 machines:
                   - {mac: "%s", name: %s, action: local}
-                """.formatted(data, LAB.deployAssets, tokenFile, MAC, MACHINE));
+                """.formatted(MAC, MACHINE));
         RuntimeProcess runtime = LAB.serve("runtime", config);
         try {
             assertThat(server.isAlive()).as("listener: %s", Procs.read(listenerLog)).isTrue();
@@ -133,11 +114,5 @@ class ReadyE2EIT {
         } finally {
             runtime.stop();
         }
-    }
-
-    private static byte[] random(int n) {
-        byte[] b = new byte[n];
-        new SecureRandom().nextBytes(b);
-        return b;
     }
 }

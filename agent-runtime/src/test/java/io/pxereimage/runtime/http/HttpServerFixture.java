@@ -35,9 +35,17 @@ abstract class HttpServerFixture {
     }
 
     int start(HttpConfig template, MeterRegistry meters) throws Exception {
-        HttpConfig config = template.withBind(InetAddress.getLoopbackAddress(), 0).withFilesRoot(tmp)
-                .withLoaderDir(tmp);
-        server = new HttpServer(config, registry, meters);
+        return startServer(new HttpServer(loopback(template), registry, meters));
+    }
+
+    /** {@code template} on an ephemeral loopback port, serving files and loaders from {@code tmp}. */
+    HttpConfig loopback(HttpConfig template) {
+        return template.withBind(InetAddress.getLoopbackAddress(), 0).withFilesRoot(tmp).withLoaderDir(tmp);
+    }
+
+    /** Starts {@code s} (closed after the test) and points {@code base} at it; returns its port. */
+    int startServer(HttpServer s) throws Exception {
+        server = s;
         int port = server.start();
         base = "http://127.0.0.1:" + port;
         return port;

@@ -3,15 +3,9 @@ package io.pxereimage.runtime.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -19,12 +13,10 @@ import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.device.AgentSettings;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.device.Json;
@@ -33,50 +25,31 @@ import io.pxereimage.runtime.testing.LogCapture;
 import io.pxereimage.runtime.testing.Prerequisites;
 
 /** The pool endpoints over real HTTP on loopback: routing, auth, the ready call and the SSE event stream. */
-class PoolHttpTest {
+class PoolHttpTest extends HttpServerFixture {
     static final String ADMIN = "admin-5b1e0c2d9a7f4e38";
     static final String READY_TOKEN = "ready-7d41c09b2e5a44f1";
     static final String AUTH = "Bearer " + ADMIN;
 
-    @TempDir
-    Path tmp;
     final FakePool pool = new FakePool().machine("m1", "metal").machine("m2", "vm");
-    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
     DeployServices deploy;
-    HttpServer server;
-    String base;
     int port;
 
+    /** Closes the server before the deploy services it uses. */
+    @Override
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.close();
-        }
+        super.stop();
         if (deploy != null) {
             deploy.close();
         }
     }
 
     void start(FakePool withPool) throws Exception {
-        MachineRegistry registry = new MachineRegistry();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         deploy = new DeployServices(tmp.resolve("data"), Clock.systemUTC(), registry, null,
                 new AgentSettings(25, List.of()), meters);
-        HttpConfig config = HttpConfig.defaults().withBind(InetAddress.getLoopbackAddress(), 0).withFilesRoot(tmp)
-                .withLoaderDir(tmp).withApiToken(ADMIN);
-        server = new HttpServer(config, registry, meters, deploy, withPool);
-        port = server.start();
-        base = "http://127.0.0.1:" + port;
-    }
-
-    HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
-                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return client.send(b.build(), BodyHandlers.ofString());
+        port = startServer(new HttpServer(loopback(HttpConfig.defaults().withApiToken(ADMIN)), registry, meters,
+                deploy, withPool));
     }
 
     HttpResponse<String> admin(String method, String path, String body) throws Exception {
