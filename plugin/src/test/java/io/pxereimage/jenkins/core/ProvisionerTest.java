@@ -183,6 +183,7 @@ class ProvisionerTest {
 
         await("launch timeout", Duration.ofSeconds(10), check(() -> lab.leaseState(silent.leaseId())
                 .equals("released")));
+        await("Jenkins told", Duration.ofSeconds(5), () -> !lost.isEmpty());
         assertThat(lost).singleElement().asString().startsWith(silent.nodeName())
                 .contains("launch timeout: the agent did not connect within 2 s");
         await("machine cleaned", Duration.ofSeconds(10), check(() -> lab.machineState(silent.machine())
