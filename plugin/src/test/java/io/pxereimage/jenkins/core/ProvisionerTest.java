@@ -183,6 +183,7 @@ class ProvisionerTest {
 
         await("launch timeout", Duration.ofSeconds(10), check(() -> lab.leaseState(silent.leaseId())
                 .equals("released")));
+        await("Jenkins told", Duration.ofSeconds(5), () -> !lost.isEmpty());
         assertThat(lost).singleElement().asString().startsWith(silent.nodeName())
                 .contains("launch timeout: the agent did not connect within 2 s");
         await("machine cleaned", Duration.ofSeconds(10), check(() -> lab.machineState(silent.machine())
@@ -221,6 +222,32 @@ class ProvisionerTest {
         await("machine cleaned", Duration.ofSeconds(10), check(() -> lab.machineState(r.machine())
                 .equals("available")));
         assertThat(provisioner.release(r.nodeName(), "again")).isFalse();
+        assertThat(provisioner.status().live()).isZero();
+    }
+
+    @Test
+    void aNodeReleasedWhileItsLeaseIsBeingCreatedHasItReleasedOnceCreated() throws Exception {
+        provisioner(settings(), Template.of("metal", "metal", "", "demo"));
+        PlannedLease p = provisioner.provision("metal", 1).get(0);
+        assertThat(provisioner.release(p.nodeName(), "Jenkins gave up on it")).isTrue();
+        assertThatThrownBy(() -> p.ready().get(5, TimeUnit.SECONDS)).hasMessageContaining("released");
+        await("created, then released", Duration.ofSeconds(10), check(() -> {
+            List<RuntimeClient.Lease> all = lab.client.leases("jenkins-test", null);
+            return all.size() == 1 && all.get(0).state().equals("released");
+        }));
+        assertThat(provisioner.status().inFlight()).isZero();
+    }
+
+    @Test
+    void aLeaseTheRuntimeDoesNotKnowIsLostNotRetriedForever() throws Exception {
+        provisioner(settings().withHeartbeatSeconds(3), Template.of("metal", "metal", "", "demo"));
+        java.time.Instant now = java.time.Instant.now();
+        RuntimeClient.Lease gone = new RuntimeClient.Lease("l-0123456789ab", "jenkins-test", "", "demo",
+                "metal-0badf00d", List.of(), true, "ready", "m9", "ready", null, now, null, now, now, null, 3);
+        assertThat(provisioner.adopt(gone, true)).isTrue();
+        assertThat(provisioner.status().live()).isEqualTo(1);
+        await("lost", Duration.ofSeconds(5), () -> !lost.isEmpty());
+        assertThat(lost).containsExactly("metal-0badf00d: lease l-0123456789ab is unknown to the runtime");
         assertThat(provisioner.status().live()).isZero();
     }
 }
