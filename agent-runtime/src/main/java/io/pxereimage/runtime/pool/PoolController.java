@@ -71,6 +71,8 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private final Map<String, String> jobs = new HashMap<>();
     /** Machines whose cleanup has been started in this process (jobs queued, power asked). */
     private final Set<String> cleaning = new HashSet<>();
+    /** Machines whose OS posted its ready URL before the runtime saw the deploy end (a fast OS, a slow tick). */
+    private final Set<String> readyEarly = new HashSet<>();
     /** Machines whose last failure was a configuration error (wrong BMC password): quarantined, not retried. */
     private final Set<String> configErrors = new HashSet<>();
 
@@ -225,6 +227,9 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                     if (booting.isPresent() && !settings.readyOnPhoneHome()) {
                         move(booting.get(), MachineState.READY, "agent", "ready (readyWhen: deployed)",
                                 PoolStore.LeaseEffect.READY);
+                    } else if (booting.isPresent() && readyEarly.remove(m.name())) {
+                        move(booting.get(), MachineState.READY, "os", "the OS is up: it posted its ready URL",
+                                PoolStore.LeaseEffect.READY);
                     }
                 } else if (job.get().state() == JobRecord.State.FAILED) {
                     fail(m, "deploy job " + job.get().id() + " failed: " + job.get().message(), false);
@@ -297,6 +302,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     private void restart(MachineStatus m, String why) throws SQLException {
         jobs.remove(m.name());
+        readyEarly.remove(m.name());
         move(m, MachineState.LEASED, "restart", why + ": deploying again", PoolStore.LeaseEffect.NONE);
     }
 
@@ -480,6 +486,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         }
         jobs.remove(m.name());
         cleaning.remove(m.name());
+        readyEarly.remove(m.name());
         if (configError) {
             configErrors.add(m.name());
         } else {
@@ -649,9 +656,14 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                 return false;
             }
             Optional<MachineStatus> m = store.machine(l.get().machine());
-            if (m.isPresent() && m.get().state() == MachineState.BOOTING_OS && l.get().id().equals(m.get().lease())) {
+            if (m.isEmpty() || !l.get().id().equals(m.get().lease())) {
+                return false;
+            }
+            if (m.get().state() == MachineState.BOOTING_OS) {
                 move(m.get(), MachineState.READY, "os", "the OS is up: it posted its ready URL",
                         PoolStore.LeaseEffect.READY);
+            } else if (m.get().state() == MachineState.DEPLOYING) {
+                readyEarly.add(m.get().name()); // taken when the deploy's end is seen
             }
             return true;
         });

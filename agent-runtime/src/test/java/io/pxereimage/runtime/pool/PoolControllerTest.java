@@ -155,6 +155,19 @@ class PoolControllerTest {
     }
 
     @Test
+    void readyPostedBeforeTheDeployEndIsSeenCountsOnceItIs() throws Exception {
+        Lease l = pool.lease(ask("x86"));
+        JobRecord job = agentTakes(MAC1);
+        await(() -> state("m1") == MachineState.DEPLOYING);
+        String url = ((Job.DeployImage) job.job()).firstBoot().readyUrl();
+        assertThat(pool.ready(url.substring(PoolController.READY_PATH.length()))).isTrue();
+        assertThat(state("m1")).isEqualTo(MachineState.DEPLOYING);
+        deploy.jobs().finish(MAC1, job.id(), JobResult.succeeded("written"));
+        await(() -> state("m1") == MachineState.READY);
+        assertThat(pool.lease(l.id()).orElseThrow().state()).isEqualTo(LeaseState.READY);
+    }
+
+    @Test
     void wrongBmcPasswordFailsTheLeaseAndQuarantinesTheMachine() throws Exception {
         bmcs.get("m1").error = new PowerException(PowerException.Kind.AUTH, "ipmitool 10.0.0.9:623: wrong password");
         Lease l = pool.lease(ask("x86"));
