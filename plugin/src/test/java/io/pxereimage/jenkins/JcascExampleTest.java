@@ -80,6 +80,13 @@ class JcascExampleTest {
     }
 
     @Test
+    void theRealJenkinsTestUsesTheReadmeExample() throws Exception {
+        JsonNode copy = YAML.readTree(Path.of("src/test-jenkins/resources/io/pxereimage/jenkins/jcasc.yml").toFile());
+        String readme = YAML.writeValueAsString(example()).replace("${PXE_REIMAGE_TOKEN}", "example-token");
+        assertThat(copy).isEqualTo(YAML.readTree(readme));
+    }
+
+    @Test
     void defaultsAreLeftOutAndUnknownAttributesAreErrors() throws Exception {
         PxeCloud plain = new PxeCloud("plain");
         assertThat(binder.toSymbol(plain)).isEqualTo(YAML.readTree("pxeCloud: {name: plain}"));
