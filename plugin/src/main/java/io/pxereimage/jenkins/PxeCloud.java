@@ -191,6 +191,11 @@ public class PxeCloud extends Cloud {
         Node n = Jenkins.get().getNode(ready.nodeName());
         if (n instanceof PxeNode p) {
             p.setLease(ready.leaseId(), ready.machine());
+            try {
+                p.save(); // the lease id survives a restart, for release by id
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, ready.nodeName() + ": cannot save the node's lease", e);
+            }
             return p;
         }
         throw new CompletionException(new IllegalStateException(ready.nodeName()
@@ -262,9 +267,12 @@ public class PxeCloud extends Cloud {
         return r;
     }
 
-    /** For the UI: in flight, live, caps and each template's backoff with its reason. */
+    /**
+     * For the UI: in flight, live, caps and each template's backoff with its reason; null before the cloud first
+     * provisioned (a page view starts nothing).
+     */
     public Provisioner.Status getStatus() {
-        Session s = sessionOrNull();
+        Session s = SESSIONS.get(name);
         return s == null ? null : s.provisioner.status();
     }
 

@@ -225,14 +225,6 @@ public class PxeGlobalConfiguration extends GlobalConfiguration {
         }
     }
 
-    /** Stops the embedded runtime (Jenkins is shutting down). */
-    synchronized void stopEmbedded() {
-        if (embedded != null) {
-            embedded.close();
-            embedded = null;
-        }
-    }
-
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
     }
