@@ -85,6 +85,7 @@ public class PxeReimageBuilder extends Builder implements SimpleBuildStep {
     @Symbol("pxeReimageBuilder")
     public static final class DescriptorImpl extends BuildStepDescriptor<Builder> {
         @Override
+        @SuppressWarnings("rawtypes") // Jenkins' signature
         public boolean isApplicable(Class<? extends AbstractProject> jobType) {
             return true;
         }

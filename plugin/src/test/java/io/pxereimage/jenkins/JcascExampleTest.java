@@ -99,6 +99,8 @@ class JcascExampleTest {
                 .hasMessage("PxeCloud: unknown attribute 'templtes'");
         assertThatThrownBy(() -> binder.fromSymbol(YAML.readTree("pxeCloud: {name: x, instanceCap: many}")))
                 .hasMessage("PxeCloud.instanceCap: not a number: \"many\"");
+        assertThatThrownBy(() -> binder.fromSymbol(YAML.readTree("pxeCloud: {instanceCap: 2}")))
+                .hasStackTraceContaining("Name is required");
         assertThatThrownBy(() -> binder.fromSymbol(YAML.readTree("ec2: {name: x}")))
                 .hasMessage("no type with symbol ec2");
     }
