@@ -61,8 +61,8 @@ public class PxeReimageBuilder extends Builder implements SimpleBuildStep {
     }
 
     static List<String> split(String machines) {
-        return machines == null || machines.isBlank() ? List.of()
-                : Arrays.stream(machines.strip().split("[\\s,]+")).toList();
+        return machines == null ? List.of()
+                : Arrays.stream(machines.split("[\\s,]+")).filter(m -> !m.isEmpty()).toList();
     }
 
     @Override
