@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -51,6 +50,9 @@ public class PxeCloud extends Cloud {
     private static final Logger LOG = Logger.getLogger(PxeCloud.class.getName());
     public static final String MODE_EMBEDDED = "embedded";
     public static final String MODE_REMOTE = "remote";
+
+    /** Nodes whose agent has not connected yet, by node name: their planned node completes when it does. */
+    private static final Map<String, CompletableFuture<Node>> AGENTS = new ConcurrentHashMap<>();
 
     /** The running core objects of each cloud, by cloud name. */
     private static final Map<String, Session> SESSIONS = new ConcurrentHashMap<>();
@@ -152,13 +154,34 @@ public class PxeCloud extends Cloud {
         List<PlannedNode> planned = new ArrayList<>();
         for (PlannedLease lease : s.provisioner.provision(expression(state), excessWorkload)) {
             String nodeName = lease.nodeName();
-            CompletableFuture<Node> node = lease.ready().thenApply(ready -> (Node) nodeWhenReady(ready));
-            node.whenComplete((n, failure) -> {
+            // Completes when the agent is online, not when the machine is ready: until then Jenkins counts the node
+            // as planned capacity, so it does not provision more machines for the same work while the agent starts.
+            CompletableFuture<Node> online = new CompletableFuture<>();
+            AGENTS.put(nodeName, online);
+            lease.ready().whenComplete((ready, failure) -> {
+                if (failure != null) {
+                    online.completeExceptionally(failure);
+                    return;
+                }
+                try {
+                    PxeNode node = nodeWhenReady(ready);
+                    Computer c = node.toComputer();
+                    if (c != null && c.isOnline()) {
+                        // the agent was faster than the provisioner's poll: tell it now, or its launch timeout runs
+                        s.provisioner.connected(nodeName);
+                        online.complete(node);
+                    }
+                } catch (RuntimeException e) {
+                    online.completeExceptionally(e);
+                }
+            });
+            online.whenComplete((n, failure) -> {
+                AGENTS.remove(nodeName, online);
                 if (failure != null) {
                     removeNode(nodeName, failure.getMessage());
                 }
             });
-            planned.add(new PlannedNode(nodeName, node, lease.template().numExecutors()));
+            planned.add(new PlannedNode(nodeName, online, lease.template().numExecutors()));
         }
         return planned;
     }
@@ -187,6 +210,7 @@ public class PxeCloud extends Cloud {
         }
     }
 
+    /** The node, with its lease recorded, once the machine is ready (its agent is starting). */
     private PxeNode nodeWhenReady(PlannedLease.Ready ready) {
         Node n = Jenkins.get().getNode(ready.nodeName());
         if (n instanceof PxeNode p) {
@@ -198,8 +222,7 @@ public class PxeCloud extends Cloud {
             }
             return p;
         }
-        throw new CompletionException(new IllegalStateException(ready.nodeName()
-                + ": the node was removed while its machine was being imaged"));
+        throw new IllegalStateException(ready.nodeName() + ": the node was removed while its machine was being imaged");
     }
 
     PxeTemplate templateOf(String nodeName) {
@@ -241,10 +264,15 @@ public class PxeCloud extends Cloud {
         }
     }
 
-    void connected(String nodeName) {
+    /** The node's agent is online: the launch timeout stops and its planned node completes. */
+    void connected(PxeNode node) {
         Session s = sessionOrNull();
         if (s != null) {
-            s.provisioner.connected(nodeName);
+            s.provisioner.connected(node.getNodeName());
+        }
+        CompletableFuture<Node> waiting = AGENTS.get(node.getNodeName());
+        if (waiting != null) {
+            waiting.complete(node);
         }
     }
 
@@ -319,6 +347,10 @@ public class PxeCloud extends Cloud {
             Provisioner p = new Provisioner(client, settings, ts, this::agentSecret, new Provisioner.Listener() {
                 @Override
                 public void leaseLost(String nodeName, String leaseId, String reason) {
+                    CompletableFuture<Node> waiting = AGENTS.get(nodeName);
+                    if (waiting != null) {
+                        waiting.completeExceptionally(new IllegalStateException(nodeName + ": " + reason));
+                    }
                     removeNode(nodeName, reason);
                 }
             }, Clock.systemUTC());

@@ -5,7 +5,7 @@ import hudson.model.Computer;
 import hudson.model.TaskListener;
 import hudson.slaves.ComputerListener;
 
-/** A machine's agent connected: its launch timeout stops. */
+/** A machine's agent connected: its launch timeout stops and its planned node completes. */
 @Extension
 public class PxeComputerListener extends ComputerListener {
     @Override
@@ -13,7 +13,7 @@ public class PxeComputerListener extends ComputerListener {
         if (c instanceof PxeComputer p && p.getNode() != null) {
             PxeCloud cloud = p.getNode().getCloud();
             if (cloud != null) {
-                cloud.connected(p.getNode().getNodeName());
+                cloud.connected(p.getNode());
             }
         }
     }
