@@ -186,6 +186,41 @@ public final class RuntimeClient {
         return read(send("GET", "/pool/events" + q, null, 200), EVENTS);
     }
 
+    // ---- deployment (the pxeReimage build step) ---------------------------------------------------------------
+
+    /** A deploy job ({@code GET /api/v1/jobs/{id}}); {@code events} is null in the answer to a reimage. */
+    public record DeployJob(String id, String type, String machine, String state, Instant created, Instant started,
+            Instant finished, String message, String detail, JobProgress progress, List<JobEvent> events) {
+        /** {@code succeeded} or {@code failed}. */
+        public boolean done() {
+            return "succeeded".equals(state) || "failed".equals(state);
+        }
+    }
+
+    /** The last progress report of a job; {@code percent} is 0..100. */
+    public record JobProgress(long bytes, long totalBytes, int percent, long bytesPerSecond, long etaSeconds) {
+    }
+
+    /** What the machine's deploy agent reported: {@code progress} or {@code log}. */
+    public record JobEvent(Instant time, String kind, Long bytes, Long totalBytes, Long bytesPerSecond,
+            Long etaSeconds, String message) {
+    }
+
+    private record ReimageBody(String image) {
+    }
+
+    /** Starts reimaging {@code machine} (name or MAC) with catalog image {@code image}: the queued job. */
+    public DeployJob reimage(String machine, String image) throws RuntimeApiException {
+        return read(send("POST", "/machines/" + segment(machine) + "/reimage", new ReimageBody(image), 202),
+                DeployJob.class);
+    }
+
+    /** The job with its events, or empty when the runtime does not know it. */
+    public Optional<DeployJob> job(String id) throws RuntimeApiException {
+        Answer a = send("GET", "/jobs/" + segment(id), null, 200, 404);
+        return a.status == 404 ? Optional.empty() : Optional.of(read(a, DeployJob.class));
+    }
+
     /**
      * Follows the live events of one lease (Server-Sent Events) from after {@code afterSeq}. Nothing happens until
      * {@link EventFollow#run}.
