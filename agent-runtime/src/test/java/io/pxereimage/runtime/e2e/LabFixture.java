@@ -48,6 +48,8 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
     final String prefix;
     final String subnet;
     Path repo;
+    /** The Maven module running the test (agent-runtime, or plugin for its E2E): logs go to its target/. */
+    Path module;
     Path work;
     Path assets;
     Path jar;
@@ -85,7 +87,7 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
             skipped = e;
             return;
         }
-        work = repo.resolve("agent-runtime/target/e2e/" + ctx.getRequiredTestClass().getSimpleName());
+        work = module.resolve("target/e2e/" + ctx.getRequiredTestClass().getSimpleName());
         setUp();
     }
 
@@ -95,13 +97,13 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
                 "flock");
         Prerequisites.requireFiles(OVMF_CODE, "/usr/share/OVMF/OVMF_VARS_4M.fd", IPXE_EFI,
                 "/usr/lib/ipxe/undionly.kpxe");
-        Path module = Path.of("").toAbsolutePath();
+        module = Path.of("").toAbsolutePath();
         if (!Files.exists(module.resolve("pom.xml")) || !Files.exists(module.resolveSibling("lab/netns.sh"))) {
             module = module.resolve("agent-runtime"); // run from the repository root (IDE)
         }
         repo = module.getParent();
         jar = Path.of(System.getenv().getOrDefault("PXE_RUNTIME_JAR",
-                module.resolve("target/pxe-runtime.jar").toString()));
+                repo.resolve("agent-runtime/target/pxe-runtime.jar").toString()));
         Prerequisites.requireFiles(repo.resolve("lab/netns.sh").toString(), jar.toString());
         if (wantDeployAssets) {
             // boot-assets/build-deploy-env.sh and build-demo-image.sh (syslinux, mtools, dosfstools, fdisk, JDK).
