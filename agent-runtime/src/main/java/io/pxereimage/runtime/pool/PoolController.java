@@ -12,9 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,17 +54,13 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private final PoolStore store;
     private final PoolSettings settings;
     private final Map<String, PoolMachine> machines;
-    private final Map<String, PowerDriver> drivers = new HashMap<>();
-    private final Function<PoolMachine, PowerDriver> driverFactory;
     private final DeployServices deploy;
     private final Clock clock;
     private final Duration tick;
     private final ScheduledExecutorService loop;
-    private final ExecutorService power;
+    private final PowerCommands powerCommands;
 
     // Loop-thread state: what runs in this process for each machine.
-    /** A power command is running for the machine. */
-    private final Set<String> powerBusy = new HashSet<>();
     /** The deploy, wipe or clean job this process queued for the machine in its current phase. */
     private final Map<String, String> jobs = new HashMap<>();
     /** Machines whose cleanup has been started in this process (jobs queued, power asked). */
@@ -76,8 +70,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     /** Machines whose last failure was a configuration error (wrong BMC password): quarantined, not retried. */
     private final Set<String> configErrors = new HashSet<>();
 
-    private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-    private long pumped;
+    private final EventFeed feed;
     private volatile PoolMetrics metrics;
 
     /**
@@ -91,12 +84,12 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         this.settings = settings;
         this.machines = new HashMap<>();
         machines.forEach(m -> this.machines.put(m.name(), m));
-        this.driverFactory = driverFactory;
         this.deploy = deploy;
         this.clock = clock;
         this.tick = tick;
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pxe-pool"));
-        this.power = Executors.newCachedThreadPool(r -> daemon(r, "pxe-power"));
+        this.powerCommands = new PowerCommands(driverFactory, loop);
+        this.feed = new EventFeed(store);
         deploy.jobs().addListener(this);
         deploy.events().addListener(this::deployEvent);
     }
@@ -140,12 +133,12 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         if (lost > 0) {
             LOG.info("pool: {} jobs of the previous run marked failed; their machines start their phase again", lost);
         }
-        pumped = store.lastEventSeq();
+        feed.startAfter(store.lastEventSeq());
         LOG.info("pool: {} machines owned by {}, store {}, cleanup {}, ready on {}", machines.size(),
                 settings.owner(), store.database().describe(), settings.cleanup().name().toLowerCase(),
                 settings.readyOnPhoneHome() ? "phone-home" : "deploy");
         loop.scheduleWithFixedDelay(this::safeTick, 0, tick.toMillis(), TimeUnit.MILLISECONDS);
-        loop.scheduleWithFixedDelay(this::pump, EVENT_PUMP.toMillis(), EVENT_PUMP.toMillis(), TimeUnit.MILLISECONDS);
+        loop.scheduleWithFixedDelay(feed::pump, EVENT_PUMP.toMillis(), EVENT_PUMP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Reconcile soon, not at the next tick. */
@@ -196,14 +189,14 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     private void reconcile(PoolMachine spec, MachineStatus m, Instant now) throws SQLException {
         Duration limit = settings.timeout(m.state());
-        if (limit != null && m.since().plus(limit).isBefore(now) && !powerBusy.contains(m.name())) {
+        if (limit != null && m.since().plus(limit).isBefore(now) && !powerCommands.busy(m.name())) {
             fail(m, m.state() + ": timed out after " + limit.toSeconds() + " s" + hint(m.state()), false);
             return;
         }
         switch (m.state()) {
             case LEASED -> startDeploy(spec, m);
             case POWERING -> {
-                if (!powerBusy.contains(m.name())) { // the runtime restarted while the BMC was asked
+                if (!powerCommands.busy(m.name())) { // the runtime restarted while the BMC was asked
                     restart(m, "the runtime restarted while powering on");
                 }
             }
@@ -244,7 +237,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
             case CLEANING -> clean(spec, m);
             case FAILED -> {
                 if (!m.since().plusSeconds(settings.retryFailedSeconds()).isAfter(now)
-                        && !powerBusy.contains(m.name())) {
+                        && !powerCommands.busy(m.name())) {
                     if (configErrors.contains(m.name()) || m.failures() >= settings.quarantineAfter()) {
                         String why = configErrors.contains(m.name()) ? "a configuration error will not fix itself"
                                 : m.failures() + " consecutive failures (quarantineAfter " + settings.quarantineAfter()
@@ -309,7 +302,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     // ---- cleanup -----------------------------------------------------------------------------------------------
 
     private void clean(PoolMachine spec, MachineStatus m) throws SQLException {
-        if (powerBusy.contains(m.name())) {
+        if (powerCommands.busy(m.name())) {
             return;
         }
         if (!cleaning.contains(m.name())) {
@@ -373,14 +366,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     /** Boot device PXE once, then on (or cycle when it is on); {@code next} follows on success unless null. */
     private void powerOn(PoolMachine spec, MachineStatus m, MachineState next, String message) {
-        runPower(spec, m, d -> {
-            d.bootPxeOnce();
-            if (d.status() == PowerDriver.State.ON) {
-                d.cycle();
-            } else {
-                d.on();
-            }
-        }, after -> {
+        runPower(spec, m, PowerCommands.PXE_ON, after -> {
             if (next != null) {
                 move(after, next, "power", message, PoolStore.LeaseEffect.NONE);
             }
@@ -405,61 +391,34 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     }
 
     @FunctionalInterface
-    private interface PowerWork {
-        void run(PowerDriver d) throws PowerException;
-    }
-
-    @FunctionalInterface
     private interface AfterPower {
         void run(MachineStatus m) throws SQLException;
     }
 
     /**
-     * Runs a BMC command off the loop; on success {@code after} runs on the loop with the machine as it is then
-     * (skipped if it has moved on, e.g. released meanwhile); on failure the machine fails with the BMC's words.
+     * A BMC command; on success {@code after} runs on the loop with the machine as it is then (skipped if it has
+     * moved on, e.g. released meanwhile); on failure the machine fails with the BMC's words.
      */
-    private void runPower(PoolMachine spec, MachineStatus m, PowerWork work, AfterPower after) {
-        powerBusy.add(m.name());
+    private void runPower(PoolMachine spec, MachineStatus m, PowerCommands.Work work, AfterPower after) {
         long version = m.version();
-        power.execute(() -> {
-            PowerException error = null;
+        powerCommands.run(spec, work, failure -> {
             try {
-                work.run(driver(spec));
-            } catch (PowerException e) {
-                error = e;
-            } catch (RuntimeException e) {
-                error = new PowerException(PowerException.Kind.PROTOCOL, e.toString(), e);
-            }
-            PowerException failure = error;
-            loop.execute(() -> {
-                powerBusy.remove(m.name());
-                try {
-                    Optional<MachineStatus> now = store.machine(m.name());
-                    if (now.isEmpty() || now.get().version() != version) {
-                        return; // moved on meanwhile (released, timed out): this outcome is stale
-                    }
-                    if (failure != null) {
-                        boolean config = failure.kind() == PowerException.Kind.AUTH
-                                || failure.kind() == PowerException.Kind.UNSUPPORTED;
-                        fail(now.get(), "BMC (" + spec.bmc().driver() + " " + spec.bmc().address() + "): "
-                                + failure.getMessage(), config);
-                    } else {
-                        after.run(now.get());
-                    }
-                } catch (SQLException e) {
-                    LOG.warn("pool: store unavailable after a power command on {}: {}", m.name(), e.getMessage());
+                Optional<MachineStatus> now = store.machine(m.name());
+                if (now.isEmpty() || now.get().version() != version) {
+                    return; // moved on meanwhile (released, timed out): this outcome is stale
                 }
-            });
+                if (failure != null) {
+                    boolean config = failure.kind() == PowerException.Kind.AUTH
+                            || failure.kind() == PowerException.Kind.UNSUPPORTED;
+                    fail(now.get(), "BMC (" + spec.bmc().driver() + " " + spec.bmc().address() + "): "
+                            + failure.getMessage(), config);
+                } else {
+                    after.run(now.get());
+                }
+            } catch (SQLException e) {
+                LOG.warn("pool: store unavailable after a power command on {}: {}", m.name(), e.getMessage());
+            }
         });
-    }
-
-    private synchronized PowerDriver driver(PoolMachine spec) throws PowerException {
-        PowerDriver d = drivers.get(spec.name());
-        if (d == null) {
-            d = driverFactory.apply(spec);
-            drivers.put(spec.name(), d);
-        }
-        return d;
     }
 
     // ---- transitions -------------------------------------------------------------------------------------------
@@ -676,51 +635,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     @Override
     public AutoCloseable subscribe(long afterSeq, Consumer<PoolEvent> sink) {
-        Subscriber s = new Subscriber(sink);
-        // On the loop, so the backlog and the live events meet without a gap or a repeat.
-        onLoop(() -> {
-            for (PoolEvent e : store.events(afterSeq, null, null, Integer.MAX_VALUE)) {
-                if (e.seq() <= pumped) {
-                    s.deliver(e);
-                }
-            }
-            subscribers.add(s);
-            return null;
-        });
-        return () -> subscribers.remove(s);
-    }
-
-    /** Sends new stored events to subscribers (events of other runtimes sharing the store included). */
-    private void pump() {
-        if (subscribers.isEmpty()) {
-            try {
-                List<PoolEvent> tail = store.events(pumped, null, null, 10_000);
-                if (!tail.isEmpty()) {
-                    pumped = tail.get(tail.size() - 1).seq();
-                }
-            } catch (SQLException e) {
-                LOG.debug("pool: event pump: {}", e.getMessage());
-            }
-            return;
-        }
-        try {
-            for (PoolEvent e : store.events(pumped, null, null, 10_000)) {
-                pumped = e.seq();
-                subscribers.forEach(s -> s.deliver(e));
-            }
-        } catch (SQLException e) {
-            LOG.debug("pool: event pump: {}", e.getMessage());
-        }
-    }
-
-    private record Subscriber(Consumer<PoolEvent> sink) {
-        void deliver(PoolEvent e) {
-            try {
-                sink.accept(e);
-            } catch (RuntimeException ex) {
-                LOG.debug("pool: event subscriber failed: {}", ex.toString());
-            }
-        }
+        return call(() -> feed.subscribe(afterSeq, sink));
     }
 
     // ---- plumbing -----------------------------------------------------------------------------------------------
@@ -779,8 +694,8 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     @Override
     public void close() {
         loop.shutdown(); // not shutdownNow: never interrupt a thread inside a database transaction
-        power.shutdownNow();
-        subscribers.clear();
+        powerCommands.close();
+        feed.close();
         try {
             // A tick in flight finishes its transaction before the store is closed under it.
             loop.awaitTermination(5, TimeUnit.SECONDS);
