@@ -12,6 +12,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +36,7 @@ public final class Events implements AutoCloseable {
     private final Clock clock;
     private final Path file;
     private final Deque<Event> recent = new ArrayDeque<>();
-    private final List<java.util.function.Consumer<Event>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
     private BufferedWriter out;
 
     /** @param file {@code events.jsonl}, or {@code null} for memory only */
@@ -56,14 +58,14 @@ public final class Events implements AutoCloseable {
             }
             write(e);
         }
-        for (java.util.function.Consumer<Event> l : listeners) {
+        for (Consumer<Event> l : listeners) {
             l.accept(e);
         }
         return e;
     }
 
     /** Told of every event after it is recorded, on the caller's thread (often a network thread: do not block). */
-    public void addListener(java.util.function.Consumer<Event> l) {
+    public void addListener(Consumer<Event> l) {
         listeners.add(l);
     }
 

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,7 +26,9 @@ import org.slf4j.LoggerFactory;
 
 import io.pxereimage.protocol.Job;
 import io.pxereimage.runtime.boot.MachinePlan;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.pxereimage.runtime.device.DeployServices;
+import io.pxereimage.runtime.device.Events;
 import io.pxereimage.runtime.device.JobQueue;
 import io.pxereimage.runtime.device.JobRecord;
 import io.pxereimage.runtime.device.JobTypes;
@@ -98,7 +101,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
      * The deploy flow's events of a pool machine (agent registered, progress in 10 % steps, verified, ...) become
      * notes of the machine's pool history, so the lease's event stream shows the deploy's progress too.
      */
-    private void deployEvent(io.pxereimage.runtime.device.Events.Event e) {
+    private void deployEvent(Events.Event e) {
         if (!machines.containsKey(e.machine())) {
             return;
         }
@@ -112,13 +115,13 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                     LOG.debug("pool: cannot record deploy event of {}: {}", e.machine(), ex.getMessage());
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        } catch (RejectedExecutionException stopping) {
             // closing
         }
     }
 
     /** Registers the pool's gauges and counters (before {@link #start}). */
-    public PoolController withMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    public PoolController withMetrics(MeterRegistry registry) {
         this.metrics = new PoolMetrics(registry);
         return this;
     }
@@ -145,7 +148,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private void nudge() {
         try {
             loop.execute(this::safeTick);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        } catch (RejectedExecutionException stopping) {
             // closing
         }
     }
