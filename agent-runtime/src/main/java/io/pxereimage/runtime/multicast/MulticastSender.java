@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -332,7 +333,7 @@ public final class MulticastSender {
         }
         byte[] payload = new byte[block.flip().remaining()];
         block.get(payload);
-        pacer.pace(payload.length + Header.LENGTH + 4 + 28);
+        pacer.pace(payload.length + Header.LENGTH + 4 + 28, this::flush);
         send(new Packet.Data(header(PacketType.DATA, slice), b, payload), config.data());
     }
 
@@ -372,18 +373,39 @@ public final class MulticastSender {
         for (int i = 0; i < 3; i++) {
             send(new Packet.Request(header(PacketType.DONE, 0), System.nanoTime() - epoch, answered), config.data());
         }
-        channel.flush();
     }
 
     private Header header(PacketType type, int slice) {
         return new Header(type, session, hashPrefix, slice, sequence++ & Integer.MAX_VALUE);
     }
 
+    private final List<DatagramPacket> batch = new ArrayList<>();
+
+    /** Queues a packet; DATA goes out in batches (one event-loop task each), anything else at once. */
     private void send(Packet p, InetSocketAddress to) {
-        ChannelFuture f = channel.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(MulticastCodec.encode(p)),
-                to));
+        batch.add(new DatagramPacket(Unpooled.wrappedBuffer(MulticastCodec.encode(p)), to));
+        if (!(p instanceof Packet.Data) || batch.size() >= 32) {
+            flush();
+        }
+    }
+
+    private void flush() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<DatagramPacket> out = new ArrayList<>(batch);
+        batch.clear();
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        channel.eventLoop().execute(() -> {
+            ChannelFuture last = null;
+            for (DatagramPacket d : out) {
+                last = channel.write(d);
+            }
+            channel.flush();
+            last.addListener(f -> written.complete(null));
+        });
         if (!channel.isWritable()) {
-            f.awaitUninterruptibly(); // the socket's buffer is full: do not queue the image in memory
+            written.join(); // the socket's buffer is full: do not queue the image in memory
         }
     }
 

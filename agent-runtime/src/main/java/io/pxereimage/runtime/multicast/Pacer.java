@@ -11,7 +11,11 @@ final class Pacer {
         this.rate = bytesPerSecond;
     }
 
-    void pace(int bytes) {
+    /**
+     * Waits until {@code bytes} more may go. {@code beforeSleep} runs when the wait is long enough to sleep (queued
+     * packets should leave rather than wait with us).
+     */
+    void pace(int bytes, Runnable beforeSleep) {
         if (rate <= 0) {
             return;
         }
@@ -20,11 +24,12 @@ final class Pacer {
         next = Math.max(next, now - 1_000_000L) + bytes * 1_000_000_000L / rate;
         long wait = next - now;
         if (wait > 50_000) {
-            LockSupport.parkNanos(wait);
-        } else {
-            while (System.nanoTime() < next) {
-                Thread.onSpinWait();
-            }
+            beforeSleep.run();
+            LockSupport.parkNanos(next - System.nanoTime());
+            return;
+        }
+        while (System.nanoTime() < next) {
+            Thread.onSpinWait();
         }
     }
 }

@@ -52,7 +52,7 @@ public final class SenderMain {
         MulticastSender.Report r = new MulticastSender(c).run();
         long verified = r.receivers().stream().filter(MulticastSender.ReceiverOutcome::verified).count();
         System.out.printf("REPORT mibps=%.1f seconds=%.3f data=%d repair=%d verified=%d receivers=%d malformed=%d"
-                + " rejected=%d outcomes=%s%n", r.mibPerSecond(), r.nanos() / 1e9, r.dataPackets(),
+                + " rejected=%d%nOUTCOMES %s%n", r.mibPerSecond(), r.nanos() / 1e9, r.dataPackets(),
                 r.repairPackets(), verified, r.receivers().size(), r.malformed(), r.rejected(), r.receivers());
         System.out.flush();
         System.exit(0);
