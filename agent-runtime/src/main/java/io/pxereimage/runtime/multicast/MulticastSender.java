@@ -103,9 +103,14 @@ public final class MulticastSender {
     private long dataPackets;
     private long repairPackets;
     private int sequence;
+    private boolean admitting = true;
     private Channel channel;
 
     public MulticastSender(Config config) {
+        if (config.tokens().isEmpty() || config.tokens().size() > MulticastCodec.MAX_RECEIVERS) {
+            throw new IllegalArgumentException("a session has 1 to " + MulticastCodec.MAX_RECEIVERS
+                    + " receivers, not " + config.tokens().size());
+        }
         this.config = config;
         this.hashPrefix = Header.hashPrefix(config.sha256());
     }
@@ -144,6 +149,7 @@ public final class MulticastSender {
                     config.sliceBlocks(), config.data().getAddress().getAddress(), config.data().getPort(),
                     config.rateBytesPerSecond(), 0);
             admit(announce);
+            admitting = false;
             long start = System.nanoTime();
             Pacer pacer = new Pacer(config.rateBytesPerSecond());
             for (int slice = 0; slice < announce.sliceCount(); slice++) {
@@ -219,6 +225,12 @@ public final class MulticastSender {
                 return null;
             }
             Receiver r = receivers.get(reg.receiverId());
+            if (r == null && !admitting) {
+                rejected++; // late joiners wait for the next session (or, later, take the image over HTTP)
+                log.info("multicast session {}: receiver {} registered late, not admitted", Long.toHexString(session),
+                        reg.receiverId());
+                return null;
+            }
             if (r == null) {
                 r = new Receiver(reg.receiverId(), receivers.size(), in.from());
                 receivers.put(r.id, r);

@@ -86,8 +86,26 @@ class MulticastDistributionIT {
         }
     }
 
+    @Test
+    void receiverWithAWrongTokenIsNotAdmitted() throws Exception {
+        try (NetLab lab = new NetLab("pxc", "mt")) {
+            Run run = transfer(lab, 2, 4 << 20, null, new int[2], 0, false, true);
+            assertThat(Long.parseLong(run.sender().get("rejected"))).isPositive();
+            assertThat(run.sender().get("receivers")).isEqualTo("2");
+            assertThat(run.sender().get("verified")).isEqualTo("2");
+            String impostor = Files.readString(lab.dir.resolve("rx.log"), StandardCharsets.UTF_8);
+            assertThat(impostor).contains("registering").doesNotContain("admitted");
+        }
+    }
+
     private static Run transfer(NetLab lab, int n, int size, String loss, int[] dropEvery, long rate, boolean rogue)
             throws Exception {
+        return transfer(lab, n, size, loss, dropEvery, rate, rogue, false);
+    }
+
+    /** {@code impostor}: one more receiver claims receiver 1's id with a token of its own, before the real one. */
+    private static Run transfer(NetLab lab, int n, int size, String loss, int[] dropEvery, long rate, boolean rogue,
+            boolean impostor) throws Exception {
         String subnet = "10.231.74.";
         String snd = lab.host("snd", null, subnet + "1/24");
         route(lab, snd);
@@ -102,6 +120,17 @@ class MulticastDistributionIT {
         List<Path> outputs = new ArrayList<>();
         StringBuilder receivers = new StringBuilder();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        if (impostor) { // stopped by the lab's close
+            String ns = lab.host("rx", null, subnet + "99/24");
+            route(lab, ns);
+            Path token = lab.dir.resolve("rx.token");
+            Files.writeString(token, "not-the-job-token");
+            lab.start(ns, lab.dir.resolve("rx.log"), java, "-cp", AGENT_JAR.toAbsolutePath().toString(),
+                    "io.pxereimage.agent.multicast.MulticastReceiver", "--group", GROUP, "--port", "9310",
+                    "--iface", "eth0", "--id", "1000", "--token-file", token.toString(), "--sha256", hex,
+                    "--out", lab.dir.resolve("rx.img").toString(), "--timeout", "60");
+            Thread.sleep(1000); // listening before the real receivers start
+        }
         for (int i = 0; i < n; i++) {
             String role = "r" + (i + 1);
             String ns = lab.host(role, null, subnet + (11 + i) + "/24");
