@@ -273,6 +273,7 @@ public final class MulticastSender {
         }
         byte[] answered = new byte[(receivers.size() + 7) / 8];
         long phaseStart = System.nanoTime();
+        int silentRounds = 0;
         while (true) {
             List<Receiver> pending = new ArrayList<>();
             for (Receiver r : receivers.values()) {
@@ -287,7 +288,7 @@ public final class MulticastSender {
             send(new Packet.Request(header(PacketType.STATUS_REQ, slice), asked - epoch, answered), config.data());
             BitSet missing = new BitSet(n);
             Map<Receiver, Boolean> heard = new HashMap<>();
-            long deadline = asked + rtt.rto();
+            long deadline = asked + backoff(rtt.rto(), silentRounds);
             while (heard.size() < pending.size()) {
                 long wait = deadline - System.nanoTime();
                 Inbound in = wait > 0 ? inbound.poll(wait, TimeUnit.NANOSECONDS) : null;
@@ -312,6 +313,7 @@ public final class MulticastSender {
                     }
                 }
             }
+            silentRounds = heard.isEmpty() ? silentRounds + 1 : 0;
             // repair: the union of every NAK, once, to the whole group
             for (int b = missing.nextSetBit(0); b >= 0; b = missing.nextSetBit(b + 1)) {
                 sendBlock(file, a, slice, b, pacer);
@@ -319,6 +321,11 @@ public final class MulticastSender {
             }
             dropSilent(pending, heard, phaseStart, "slice " + slice);
         }
+    }
+
+    /** Rounds nobody answered double the wait (up to 1 s): a dead receiver must not turn into a request storm. */
+    private static long backoff(long rto, int silentRounds) {
+        return Math.min(1_000_000_000L, rto << Math.min(silentRounds, 10));
     }
 
     /** A receiver not heard from for {@code phaseTimeout} leaves the session, so it cannot hold the others. */
@@ -353,6 +360,7 @@ public final class MulticastSender {
     private void finish() throws InterruptedException {
         byte[] answered = new byte[(receivers.size() + 7) / 8];
         long phaseStart = System.nanoTime();
+        int silentRounds = 0;
         while (true) {
             List<Receiver> pending = new ArrayList<>();
             for (Receiver r : receivers.values()) {
@@ -366,7 +374,8 @@ public final class MulticastSender {
             long asked = System.nanoTime();
             send(new Packet.Request(header(PacketType.DONE, 0), asked - epoch, answered), config.data());
             Map<Receiver, Boolean> heard = new HashMap<>();
-            long deadline = asked + Math.max(rtt.rto(), 20_000_000L); // hashing the image takes the receiver a while
+            // hashing the image takes the receiver a while: at least 20 ms
+            long deadline = asked + backoff(Math.max(rtt.rto(), 20_000_000L), silentRounds);
             while (heard.size() < pending.size()) {
                 long wait = deadline - System.nanoTime();
                 Inbound in = wait > 0 ? inbound.poll(wait, TimeUnit.NANOSECONDS) : null;
@@ -380,6 +389,7 @@ public final class MulticastSender {
                     MulticastCodec.set(answered, r.index);
                 }
             }
+            silentRounds = heard.isEmpty() ? silentRounds + 1 : 0;
             dropSilent(pending, heard, phaseStart, "DONE");
         }
         for (int i = 0; i < 3; i++) {

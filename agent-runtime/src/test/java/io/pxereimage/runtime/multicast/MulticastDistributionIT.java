@@ -42,7 +42,8 @@ class MulticastDistributionIT {
     }
 
     /** What the sender and each receiver printed. */
-    record Run(Map<String, String> sender, List<Map<String, String>> receivers, byte[] sha256, List<Path> outputs) {
+    record Run(Map<String, String> sender, List<Map<String, String>> receivers, byte[] sha256, List<Path> outputs,
+            String outcomes) {
     }
 
     @Test
@@ -89,7 +90,7 @@ class MulticastDistributionIT {
     @Test
     void receiverWithAWrongTokenIsNotAdmitted() throws Exception {
         try (NetLab lab = new NetLab("pxc", "mt")) {
-            Run run = transfer(lab, 2, 4 << 20, null, new int[2], 0, false, true);
+            Run run = transfer(lab, 2, 4 << 20, null, new int[2], 0, false, true, -1, 0);
             assertThat(Long.parseLong(run.sender().get("rejected"))).isPositive();
             assertThat(run.sender().get("receivers")).isEqualTo("2");
             assertThat(run.sender().get("verified")).isEqualTo("2");
@@ -98,14 +99,35 @@ class MulticastDistributionIT {
         }
     }
 
-    private static Run transfer(NetLab lab, int n, int size, String loss, int[] dropEvery, long rate, boolean rogue)
-            throws Exception {
-        return transfer(lab, n, size, loss, dropEvery, rate, rogue, false);
+    @Test
+    void receiverKilledMidSessionDoesNotStallTheOthers() throws Exception {
+        try (NetLab lab = new NetLab("pxc", "mk")) {
+            // 32 MiB at 8 MiB/s: about 4 s; receiver 2 dies after 1.5 s; the phase timeout is 5 s
+            Run run = transfer(lab, 3, 32 << 20, null, new int[3], 8L << 20, false, false, 1, 1500);
+            assertThat(run.sender().get("receivers")).isEqualTo("3");
+            assertThat(run.sender().get("verified")).isEqualTo("2");
+            assertThat(run.outcomes()).contains("silent for PT5S");
+            // transfer ~4 s + the 5 s phase timeout; the rest is slack for a loaded 2-vCPU VM
+            assertThat(Double.parseDouble(run.sender().get("seconds"))).isLessThan(4 + 5 + 7);
+            for (int i : new int[] {0, 2}) {
+                assertThat(run.receivers().get(i).get("verified")).isEqualTo("true");
+                assertThat(sha256(run.outputs().get(i))).isEqualTo(run.sha256());
+            }
+            System.out.println("killed receiver: " + run.sender() + " " + run.outcomes());
+        }
     }
 
-    /** {@code impostor}: one more receiver claims receiver 1's id with a token of its own, before the real one. */
+    private static Run transfer(NetLab lab, int n, int size, String loss, int[] dropEvery, long rate, boolean rogue)
+            throws Exception {
+        return transfer(lab, n, size, loss, dropEvery, rate, rogue, false, -1, 0);
+    }
+
+    /**
+     * {@code impostor}: one more receiver claims receiver 1's id with a token of its own, before the real one.
+     * {@code kill}: the receiver (0-based) killed {@code killAfterMs} after the sender started (-1: none).
+     */
     private static Run transfer(NetLab lab, int n, int size, String loss, int[] dropEvery, long rate, boolean rogue,
-            boolean impostor) throws Exception {
+            boolean impostor, int kill, long killAfterMs) throws Exception {
         String subnet = "10.231.74.";
         String snd = lab.host("snd", null, subnet + "1/24");
         route(lab, snd);
@@ -152,6 +174,20 @@ class MulticastDistributionIT {
                     "--iface", "eth0", "--id", Long.toString(id), "--token-file", token.toString(), "--sha256", hex,
                     "--out", out.toString(), "--timeout", "120", "--drop-every", Integer.toString(dropEvery[i]), "--loss", appLoss));
         }
+        Thread killer = null;
+        if (kill >= 0) {
+            Process victim = procs.get(kill);
+            killer = new Thread(() -> {
+                try {
+                    Thread.sleep(killAfterMs);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                victim.descendants().forEach(ProcessHandle::destroyForcibly);
+                victim.destroyForcibly();
+            });
+            killer.start();
+        }
         NetLab.Result s = lab.exec(snd, Duration.ofSeconds(150), java, "-cp", System.getProperty("java.class.path"),
                 SenderMain.class.getName(), "--image", image.toString(), "--sha256", hex, "--iface", "eth0",
                 "--group", GROUP, "--port", "9310", "--data-group", DATA_GROUP, "--data-port", "9311",
@@ -160,14 +196,22 @@ class MulticastDistributionIT {
         assertThat(s.exit()).as("sender: %s", s.output()).isZero();
         Map<String, String> report = fields(s.output(), "REPORT");
         List<Map<String, String>> results = new ArrayList<>();
+        if (killer != null) {
+            killer.join();
+        }
         for (int i = 0; i < n; i++) {
+            if (i == kill) {
+                results.add(Map.of());
+                continue;
+            }
             assertThat(procs.get(i).waitFor(30, TimeUnit.SECONDS)).as("receiver %d exits", i + 1).isTrue();
             String out = Files.readString(logs.get(i), StandardCharsets.UTF_8);
             assertThat(procs.get(i).exitValue()).as("receiver %d: %s", i + 1, out).isZero();
             results.add(fields(out, "RESULT"));
             System.out.println("receiver " + (i + 1) + ": " + results.get(i));
         }
-        return new Run(report, results, sha, outputs);
+        Matcher outcomes = Pattern.compile("(?m)^OUTCOMES (.*)$").matcher(s.output());
+        return new Run(report, results, sha, outputs, outcomes.find() ? outcomes.group(1) : "");
     }
 
     /**
