@@ -18,21 +18,21 @@ import java.util.concurrent.TimeUnit;
  * two classes never collide; {@link
  * #close()} kills every process started here and deletes every namespace, also after failures.
  */
-final class NetLab implements AutoCloseable {
+public final class NetLab implements AutoCloseable {
     /** What a finished command left behind. */
-    record Result(int exit, String output) {
+    public record Result(int exit, String output) {
     }
 
-    final String prefix;
-    final Path dir;
+    public final String prefix;
+    public final Path dir;
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
 
-    NetLab(String tag) throws IOException {
+    public NetLab(String tag) throws IOException {
         this("pxd", tag);
     }
 
-    NetLab(String namePrefix, String tag) throws IOException {
+    public NetLab(String namePrefix, String tag) throws IOException {
         prefix = namePrefix + "-" + tag + "-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
         dir = Files.createTempDirectory(prefix);
         String sw = ns("sw");
@@ -42,12 +42,12 @@ final class NetLab implements AutoCloseable {
         sh("ip", "-n", sw, "link", "set", "br0", "up");
     }
 
-    String ns(String role) {
+    public String ns(String role) {
         return prefix + "-" + role;
     }
 
     /** A host namespace with {@code eth0} on the bridge; {@code cidr} may be null (no address). */
-    String host(String role, String mac, String cidr) throws IOException {
+    public String host(String role, String mac, String cidr) throws IOException {
         String n = ns(role);
         add(n);
         String port = "p-" + role;
@@ -70,7 +70,7 @@ final class NetLab implements AutoCloseable {
     }
 
     /** Runs a command on the host, failing on a non-zero exit. */
-    void sh(String... cmd) throws IOException {
+    public void sh(String... cmd) throws IOException {
         Result r = run(Duration.ofSeconds(20), List.of(cmd));
         if (r.exit() != 0) {
             throw new IOException(String.join(" ", cmd) + " failed (" + r.exit() + "): " + r.output());
@@ -78,7 +78,7 @@ final class NetLab implements AutoCloseable {
     }
 
     /** Runs {@code cmd} inside namespace {@code ns}, killing it after {@code timeout}. */
-    Result exec(String ns, Duration timeout, String... cmd) throws IOException {
+    public Result exec(String ns, Duration timeout, String... cmd) throws IOException {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         full.addAll(List.of(cmd));
         return run(timeout, full);
@@ -102,7 +102,7 @@ final class NetLab implements AutoCloseable {
     }
 
     /** Starts {@code cmd} in {@code ns} in the background, output to {@code log}; stopped by {@link #close()}. */
-    Process start(String ns, Path log, String... cmd) throws IOException {
+    public Process start(String ns, Path log, String... cmd) throws IOException {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         full.addAll(List.of(cmd));
         Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -110,12 +110,12 @@ final class NetLab implements AutoCloseable {
         return p;
     }
 
-    void track(Process p) {
+    public void track(Process p) {
         processes.add(p);
     }
 
     /** Writes an executable shell script into the lab directory. */
-    Path script(String name, String body) throws IOException {
+    public Path script(String name, String body) throws IOException {
         Path f = dir.resolve(name);
         Files.writeString(f, "#!/bin/sh\n" + body);
         f.toFile().setExecutable(true);
