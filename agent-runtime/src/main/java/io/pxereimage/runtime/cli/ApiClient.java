@@ -1,9 +1,7 @@
 package io.pxereimage.runtime.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -17,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
 import io.pxereimage.runtime.device.Json;
+import io.pxereimage.runtime.http.SseReader;
 
 /** A small JSON client of {@code /api/v1} for the CLI. Errors become {@link Failure} with the server's reason. */
 final class ApiClient {
@@ -40,49 +39,19 @@ final class ApiClient {
         }
     }
 
-    /** One Server-Sent Event: {@code id}, {@code event} name and {@code data} (null when absent). */
-    record Event(String id, String name, String data) {
-    }
-
     /** An open {@code text/event-stream} response; {@link #close} from any thread ends a blocked {@link #next}. */
     static final class EventStream implements AutoCloseable {
         private final InputStream in;
-        private final BufferedReader reader;
+        private final SseReader reader;
 
         EventStream(InputStream in) {
             this.in = in;
-            this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            this.reader = new SseReader(in);
         }
 
         /** The next event, or null when the stream has ended. Comments ({@code : keepalive}) are skipped. */
-        Event next() throws IOException {
-            String id = null;
-            String name = null;
-            StringBuilder data = null;
-            for (String line; (line = reader.readLine()) != null; ) {
-                if (line.isEmpty()) {
-                    if (id != null || name != null || data != null) {
-                        return new Event(id, name, data == null ? null : data.toString());
-                    }
-                    continue;
-                }
-                if (line.startsWith(":")) {
-                    continue;
-                }
-                int colon = line.indexOf(':');
-                String field = colon < 0 ? line : line.substring(0, colon);
-                String value = colon < 0 ? "" : line.substring(colon + 1);
-                value = value.startsWith(" ") ? value.substring(1) : value;
-                switch (field) {
-                    case "id" -> id = value;
-                    case "event" -> name = value;
-                    case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-                    default -> {
-                        // unknown fields are ignored, as the SSE spec says
-                    }
-                }
-            }
-            return null;
+        SseReader.Event next() throws IOException {
+            return reader.next();
         }
 
         @Override

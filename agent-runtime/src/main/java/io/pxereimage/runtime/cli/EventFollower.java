@@ -11,6 +11,7 @@ import java.time.format.DateTimeParseException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.pxereimage.runtime.device.Json;
+import io.pxereimage.runtime.http.SseReader;
 
 /**
  * Follows a pool event stream ({@code GET /events} as Server-Sent Events) for {@code lease create --follow} and
@@ -92,7 +93,7 @@ final class EventFollower implements AutoCloseable {
                 if (closed || handler.opened()) {
                     return true;
                 }
-                for (ApiClient.Event e; (e = s.next()) != null; ) {
+                for (SseReader.Event e; (e = s.next()) != null; ) {
                     failures = 0;
                     if (e.id() != null) {
                         last = e.id();

@@ -1,9 +1,7 @@
 package io.pxereimage.jenkins.core;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -34,6 +32,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import io.pxereimage.runtime.http.SseReader;
 
 /**
  * A typed client of the runtime's lease and pool API ({@code docs/http-api.md}): leases, the pool's machines, stored
@@ -324,44 +324,21 @@ public final class RuntimeClient {
             return false;
         }
 
-        /** Reads frames until the stream ends (false) or the handler says stop (true). */
+        /** Reads events until the stream ends (false) or the handler says stop (true). */
         private boolean readFrames(InputStream in, Predicate<PoolEvent> onEvent) throws IOException {
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String id = null;
-            String name = null;
-            StringBuilder data = null;
-            for (String line; (line = reader.readLine()) != null; ) {
-                if (line.isEmpty()) {
-                    if (data != null) {
-                        if ("error".equals(name)) {
-                            throw new IOException("the runtime ended the stream: "
-                                    + JSON.readTree(data.toString()).path("error").asText("error event"));
-                        }
-                        PoolEvent e = JSON.readValue(data.toString(), PoolEvent.class);
-                        last = id != null ? Long.parseLong(id) : e.seq();
-                        if (onEvent.test(e)) {
-                            return true;
-                        }
-                    }
-                    id = null;
-                    name = null;
-                    data = null;
+            SseReader reader = new SseReader(in);
+            for (SseReader.Event frame; (frame = reader.next()) != null; ) {
+                if (frame.data() == null) {
                     continue;
                 }
-                if (line.startsWith(":")) {
-                    continue; // keepalive comment
+                if ("error".equals(frame.name())) {
+                    throw new IOException("the runtime ended the stream: "
+                            + JSON.readTree(frame.data()).path("error").asText("error event"));
                 }
-                int colon = line.indexOf(':');
-                String field = colon < 0 ? line : line.substring(0, colon);
-                String value = colon < 0 ? "" : line.substring(colon + 1);
-                value = value.startsWith(" ") ? value.substring(1) : value;
-                switch (field) {
-                    case "id" -> id = value;
-                    case "event" -> name = value;
-                    case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-                    default -> {
-                        // other fields are ignored, as the SSE specification says
-                    }
+                PoolEvent e = JSON.readValue(frame.data(), PoolEvent.class);
+                last = frame.id() != null ? Long.parseLong(frame.id()) : e.seq();
+                if (onEvent.test(e)) {
+                    return true;
                 }
             }
             return false;
