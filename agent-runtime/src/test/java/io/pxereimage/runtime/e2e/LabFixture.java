@@ -302,6 +302,43 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
         return config;
     }
 
+    /** What {@link #ipmiPoolMachine} set up: the runtime's data dir, API token file, config, the VM's disk and console. */
+    record PoolLab(Path data, Path tokenFile, Path config, Path disk, Path serial) {
+    }
+
+    /**
+     * One powered-off pool machine behind a real IPMI BMC ({@code lab/bmc.sh}: tap 1, BMC at SUBNET.241) with a blank
+     * disk, the demo image in the catalog and a runtime config that pools it (labels metal, x86; cleanup wipe).
+     * File names start with {@code name}; the runtime is not started.
+     */
+    PoolLab ipmiPoolMachine(String name, String machine, String mac) throws Exception {
+        Path data = file(name + "data");
+        Path tokenFile = apiTokenFile();
+        Path bmcPassword = file("bmc-password");
+        Files.writeString(bmcPassword, "password\n"); // lab/bmc.sh's default BMC password
+        Path disk = blankDisk(name + "disk.img");
+        addImageOffline(name + "image-add.log", data, deployAssets.resolve("demo-disk.img"));
+        Path serial = file(name + "serial.log");
+        Procs.runOk(List.of("bash", lab("bmc.sh"), "start", machine, "--prefix", prefix, "--mac", mac, "--tap", "1",
+                "--disk", disk.toString(), "--serial-log", serial.toString()), env(), file("bmc.log"),
+                Duration.ofSeconds(20));
+        Path config = deployConfig(name + "runtime.yaml", data, tokenFile, """
+                agent: {pollSeconds: 5}
+                pool:
+                  owner: lab
+                  retryFailedSeconds: 5
+                  timeouts: {powering: 90, netbooting: 240, deploying: 300, booting-os: 240, cleaning: 300}
+                machines:
+                  - mac: "%s"
+                    name: %s
+                    action: local
+                    labels: [metal, x86]
+                    disk: /dev/vda
+                    bmc: {driver: ipmi, address: "%s:623", user: admin, passwordFile: %s}
+                """.formatted(mac, machine, ip(241), bmcPassword));
+        return new PoolLab(data, tokenFile, config, disk, serial);
+    }
+
     /** Starts the runtime jar in the server namespace (see {@link RuntimeProcess}). */
     RuntimeProcess runtime(String name, String mode, String cmdline, String... macs) throws Exception {
         RuntimeProcess r = RuntimeProcess.start(this, name, mode, cmdline, List.of(macs));

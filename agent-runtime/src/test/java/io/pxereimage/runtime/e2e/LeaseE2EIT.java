@@ -55,32 +55,11 @@ class LeaseE2EIT {
     private RuntimeProcess setUp(String name) throws Exception {
         Prerequisites.requireCommands("ipmi_sim", "ipmitool", "setsid", "ss");
         secret = "v" + LabFixture.randomHex(8);
-        Path data = LAB.file(name + "-data");
-        Path tokenFile = LAB.apiTokenFile();
-        Path bmcPassword = LAB.file("bmc-password");
-        Files.writeString(bmcPassword, "password\n"); // lab/bmc.sh's default BMC password
-        disk = LAB.blankDisk(name + "-disk.img");
-        LAB.addImageOffline(name + "-image-add.log", data, LAB.deployAssets.resolve("demo-disk.img"));
-
-        serial = LAB.file(name + "-serial.log");
-        Procs.runOk(List.of("bash", LAB.lab("bmc.sh"), "start", MACHINE, "--prefix", LAB.prefix, "--mac", MAC,
-                "--tap", "1", "--disk", disk.toString(), "--serial-log", serial.toString()), LAB.env(),
-                LAB.file("bmc.log"), Duration.ofSeconds(20));
-
-        config = LAB.deployConfig(name + "-runtime.yaml", data, tokenFile, """
-                agent: {pollSeconds: 5}
-                pool:
-                  owner: lab
-                  retryFailedSeconds: 5
-                  timeouts: {powering: 90, netbooting: 240, deploying: 300, booting-os: 240, cleaning: 300}
-                machines:
-                  - mac: "%s"
-                    name: %s
-                    action: local
-                    labels: [metal, x86]
-                    disk: /dev/vda
-                    bmc: {driver: ipmi, address: "%s:623", user: admin, passwordFile: %s}
-                """.formatted(MAC, MACHINE, LAB.ip(241), bmcPassword));
+        LabFixture.PoolLab lab = LAB.ipmiPoolMachine(name + "-", MACHINE, MAC);
+        disk = lab.disk();
+        serial = lab.serial();
+        config = lab.config();
+        Path tokenFile = lab.tokenFile();
         api = new LabApi(LAB, "http://" + LAB.ip(1) + ":8080", tokenFile);
         return serve(name);
     }

@@ -59,30 +59,11 @@ class PluginProvisioningE2EIT {
     void pluginProvisionsAMachineReadyWithAgentDataThenReleasesItCleaned() throws Exception {
         Prerequisites.requireCommands("ipmi_sim", "ipmitool", "setsid", "ss");
         String secret = "s" + LabFixture.randomHex(16);
-        Path data = LAB.file("data");
-        Path tokenFile = LAB.apiTokenFile();
-        Path bmcPassword = LAB.file("bmc-password");
-        Files.writeString(bmcPassword, "password\n"); // lab/bmc.sh's default BMC password
-        Path disk = LAB.blankDisk("disk.img");
-        LAB.addImageOffline("image-add.log", data, LAB.deployAssets.resolve("demo-disk.img"));
-        Path serial = LAB.file("serial.log");
-        Procs.runOk(List.of("bash", LAB.lab("bmc.sh"), "start", MACHINE, "--prefix", LAB.prefix, "--mac", MAC,
-                "--tap", "1", "--disk", disk.toString(), "--serial-log", serial.toString()), LAB.env(),
-                LAB.file("bmc.log"), Duration.ofSeconds(20));
-        Path config = LAB.deployConfig("runtime.yaml", data, tokenFile, """
-                agent: {pollSeconds: 5}
-                pool:
-                  owner: lab
-                  retryFailedSeconds: 5
-                  timeouts: {powering: 90, netbooting: 240, deploying: 300, booting-os: 240, cleaning: 300}
-                machines:
-                  - mac: "%s"
-                    name: %s
-                    action: local
-                    labels: [metal, x86]
-                    disk: /dev/vda
-                    bmc: {driver: ipmi, address: "%s:623", user: admin, passwordFile: %s}
-                """.formatted(MAC, MACHINE, LAB.ip(241), bmcPassword));
+        LabFixture.PoolLab lab = LAB.ipmiPoolMachine("", MACHINE, MAC);
+        Path tokenFile = lab.tokenFile();
+        Path disk = lab.disk();
+        Path serial = lab.serial();
+        Path config = lab.config();
         String base = "http://" + LAB.ip(1) + ":8080";
         LabApi api = new LabApi(LAB, base, tokenFile);
         runtime = LAB.serve("runtime", config);
