@@ -136,8 +136,7 @@ public final class Elector {
                     return;
                 }
                 if (responders.isEmpty()) {
-                    change(Role.CANDIDATE, now, "no responder heard for " + settings.deadAfterMillis() + " ms",
-                            changes);
+                    change(Role.CANDIDATE, now, silence(now), changes);
                 } else if (responders.stream().noneMatch(this::outranksMe)) {
                     change(Role.CANDIDATE, now, "outranks responder " + describe(responders.get(0))
                             + ": takes over once it is quiet", changes);
@@ -166,6 +165,16 @@ public final class Elector {
                 }
             }
         }
+    }
+
+    /** Why there is no responder, for the log: a silent one, one that said goodbye, or none ever heard. */
+    private String silence(long now) {
+        for (Peer p : peers.values()) {
+            if (p.last().role() == Role.RESPONDER && !alive(p, now)) {
+                return "responder " + describe(p.last()) + " silent for " + (now - p.heardAt()) + " ms";
+            }
+        }
+        return "no live responder heard";
     }
 
     /** Between two responders, whether we are the one that stays; the other side computes the same answer. */
