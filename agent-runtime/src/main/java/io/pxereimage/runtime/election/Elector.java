@@ -169,12 +169,16 @@ public final class Elector {
 
     /** Why there is no responder, for the log: a silent one, one that said goodbye, or none ever heard. */
     private String silence(long now) {
+        Peer gone = null;
         for (Peer p : peers.values()) {
-            if (p.last().role() == Role.RESPONDER && !alive(p, now)) {
-                return "responder " + describe(p.last()) + " silent for " + (now - p.heardAt()) + " ms";
+            // the responder we were standing by for, not one that died before
+            if (p.last().role() == Role.RESPONDER && !alive(p, now) && p.heardAt() >= roleSince
+                    && (gone == null || p.heardAt() > gone.heardAt())) {
+                gone = p;
             }
         }
-        return "no live responder heard";
+        return gone == null ? "no live responder heard"
+                : "responder " + describe(gone.last()) + " silent for " + (now - gone.heardAt()) + " ms";
     }
 
     /** Between two responders, whether we are the one that stays; the other side computes the same answer. */

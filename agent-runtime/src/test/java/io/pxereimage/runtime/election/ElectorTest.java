@@ -68,6 +68,9 @@ class ElectorTest {
         net.node("a").up = false; // SIGKILL: silence, no goodbye
         long took = net.runUntil(() -> net.responders().equals(Set.of("b")), 5000);
         assertThat(took).isBetween(1500L, failover);
+        assertThat(net.node("b").log).filteredOn(t -> t.to() == Role.CANDIDATE).last()
+                .extracting(Elector.Transition::reason).asString()
+                .startsWith("responder 10.231.104.1 (id 1, weight 30) silent for");
         assertThat(maxHeardResponders(10_000)).isEqualTo(1);
         assertThat(net.node("c").role()).isEqualTo(Role.STANDBY);
     }

@@ -96,7 +96,7 @@ class PxeElectionIT {
         long t0 = System.nanoTime();
         assertThat(until(() -> responders(List.of("r1", "r2", "r3")).equals(List.of("r1")), 15_000))
                 .as("r1 alone responder; %s", logs()).isTrue();
-        note("elected after start", t0);
+        note("r1 responder, from the first poll after all three logged ready", t0);
         assertThat(election("r2").path("responder").path("address").asText()).isEqualTo(NET + "1");
         assertThat(offersTo("start")).as(logs()).containsExactly(NET + "1");
         Map<String, Double> m2 = metrics("r2");
@@ -126,15 +126,18 @@ class PxeElectionIT {
         assertThat(until(() -> responders(List.of("r3")).equals(List.of("r3")), 6000)).as(logs()).isTrue();
         note("r3 responder after r2 was cut off", cut);
         assertThat(responders(List.of("r2"))).containsExactly("r2"); // it cannot know; it answers nobody
+        // let r2 become quiet (no client for 5 s), then r3 answers a client just before the link comes back
+        assertThat(until(() -> !election("r2").path("self").path("busy").asBoolean(), 7000)).isTrue();
         assertThat(offersTo("partitioned")).as(logs()).containsExactly(NET + "3");
+        assertThat(election("r3").path("self").path("busy").asBoolean()).isTrue();
         lab.sh("ip", "-n", lab.ns("sw"), "link", "set", "p-r2", "up");
         long healed = System.nanoTime();
         long lastDouble = -1;
         long r2Back = -1;
         int samples = 0;
-        // r3 just answered a client: busy for 5 s. Whichever stays at first, r2 (weight 20) must have the role
-        // back once r3 is quiet, and never two responders after the window.
-        while (millisSince(healed) < 8000) {
+        // r3 just answered a client: busy for 5 s, it stays and r2 (quiet) yields at once; r2 (weight 20) takes
+        // the role back only once r3 is quiet. Never two responders after the window.
+        while (millisSince(healed) < 9000) {
             long at = millisSince(healed);
             List<String> now = responders(List.of("r2", "r3"));
             if (now.size() > 1) {
@@ -146,9 +149,14 @@ class PxeElectionIT {
             samples++;
         }
         System.out.printf("election IT: after healing, two responders last seen %d ms after the link came up"
-                + " (%d samples over 8 s; -1 = never); r2 sole responder from %d ms%n", lastDouble, samples, r2Back);
+                + " (%d samples over 9 s; -1 = never); r2 sole responder from %d ms%n", lastDouble, samples, r2Back);
         assertThat(lastDouble).as(logs()).isLessThanOrEqualTo(HEAL_WINDOW_MILLIS);
         assertThat(responders(List.of("r2", "r3"))).as(logs()).containsExactly("r2");
+        assertThat(r2Back).as("r3 was busy: r2 waits for its quiet moment").isGreaterThan(2500);
+        assertThat(Files.readString(lab.dir.resolve("r2.log"))).contains("split brain: responder " + NET + "3")
+                .contains("is busy and stays");
+        assertThat(Files.readString(lab.dir.resolve("r3.log"))).contains("hands over to " + NET + "2")
+                .contains("(quiet moment)");
         assertThat(offersTo("healed")).as(logs()).hasSize(1);
 
         // 4. a stranger without the key cannot win, and is counted
