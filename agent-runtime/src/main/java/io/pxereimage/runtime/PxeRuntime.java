@@ -58,6 +58,8 @@ import io.pxereimage.runtime.tftp.TftpServer;
  */
 public final class PxeRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PxeRuntime.class);
+    /** A client answered this recently is probably still booting (loader, then iPXE's own DHCP): no hand-over. */
+    static final long BUSY_AFTER_REPLY_MILLIS = 5000;
 
     private final MachineRegistry machines;
     private final PrometheusMeterRegistry meters;
@@ -68,6 +70,7 @@ public final class PxeRuntime implements AutoCloseable {
     private final PoolController pool;
     private final Database database;
     private final String summary;
+    /** Set once by {@link #fromConfig}, before {@link #start}; null without an election section. */
     private ElectionService election;
 
     private PxeRuntime(MachineRegistry machines, PrometheusMeterRegistry meters, HttpServer http, TftpServer tftp,
@@ -169,9 +172,6 @@ public final class PxeRuntime implements AutoCloseable {
         r.http.electionStatus(service::status);
         return service;
     }
-
-    /** A client answered this recently is probably still booting (loader, then iPXE's own DHCP): no hand-over. */
-    static final long BUSY_AFTER_REPLY_MILLIS = 5000;
 
     private static Database openStore(RuntimeConfig c, String source) {
         StoreSection st = c.store();
