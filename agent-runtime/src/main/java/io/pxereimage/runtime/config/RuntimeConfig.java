@@ -56,6 +56,11 @@ public record RuntimeConfig(
         if (election != null && dhcp.modeValue() == DhcpSection.Mode.OFF) {
             throw new IllegalArgumentException("election: dhcp mode is off: there is nothing to answer");
         }
+        if (election != null && election.subnet() != null && address != null
+                && !election.subnetValue().contains(Fields.ipv4("address", address))) {
+            throw new IllegalArgumentException("election: subnet " + election.subnetValue() + " does not contain"
+                    + " this runtime's address " + address);
+        }
         if (election != null && election.subnet() == null && interfaceName == null) {
             throw new IllegalArgumentException("election: give election.subnet or 'interface' (the subnet to elect"
                     + " a responder on)");

@@ -79,6 +79,12 @@ class ElectionConfigTest {
     }
 
     @Test
+    void theSubnetMustHoldTheAddress() {
+        assertThat(message("keyFile: " + key + "\nsubnet: 10.231.105.0/24")).isEqualTo("t.yaml:3:1: election:"
+                + " subnet 10.231.105.0/24 does not contain this runtime's address 10.231.104.1");
+    }
+
+    @Test
     void needsASubnetOrAnInterfaceAndDhcp() {
         assertThat(message("keyFile: " + key)).isEqualTo("t.yaml:3:1: election: give election.subnet or"
                 + " 'interface' (the subnet to elect a responder on)");
