@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -23,6 +24,7 @@ import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.config.ConfigException;
 import io.pxereimage.runtime.config.DhcpSection;
+import io.pxereimage.runtime.config.ElectionSection;
 import io.pxereimage.runtime.config.MachineEntry;
 import io.pxereimage.runtime.config.StoreSection;
 import io.pxereimage.runtime.config.RuntimeConfig;
@@ -30,7 +32,6 @@ import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.election.ElectionService;
 import io.pxereimage.runtime.election.ElectionSettings;
 import io.pxereimage.runtime.election.Subnet;
-import io.pxereimage.runtime.config.ElectionSection;
 import io.pxereimage.runtime.http.HttpConfig;
 import io.pxereimage.runtime.http.HttpServer;
 import io.pxereimage.runtime.net.InterfaceAddress4;
@@ -167,7 +168,7 @@ public final class PxeRuntime implements AutoCloseable {
         }
         ElectionService service = new ElectionService(settings, key, () -> (r.tftp != null
                 && r.tftp.activeTransfers() > 0) || r.dhcp.repliedWithin(BUSY_AFTER_REPLY_MILLIS), r.meters);
-        java.util.Arrays.fill(key, (byte) 0);
+        Arrays.fill(key, (byte) 0); // the codec keeps its own copy
         r.dhcp.answerWhen(service::answering);
         r.http.electionStatus(service::status);
         return service;

@@ -3,6 +3,7 @@ package io.pxereimage.runtime.config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import io.pxereimage.runtime.election.ElectionCodec;
 import io.pxereimage.runtime.election.ElectionSettings;
@@ -67,7 +68,7 @@ public record ElectionSection(Integer port, Integer weight, Integer waitMillis, 
             throw new IllegalArgumentException("keyFile: " + keyFile + " holds " + n + " bytes, at least "
                     + ElectionCodec.MIN_KEY_LENGTH + " needed (e.g. head -c 32 /dev/urandom | base64 > FILE)");
         }
-        return java.util.Arrays.copyOf(key, n);
+        return Arrays.copyOf(key, n);
     }
 
     /** The configured subnet, or null to take the interface's. */

@@ -1,5 +1,7 @@
 package io.pxereimage.runtime.election;
 
+import java.util.Locale;
+
 /**
  * What a runtime is in its subnet's election. Only the {@link #RESPONDER} answers PXE clients; the codes are the
  * wire values of the announcement's role byte (docs/election.md).
@@ -29,6 +31,6 @@ public enum Role {
     }
 
     public String wire() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

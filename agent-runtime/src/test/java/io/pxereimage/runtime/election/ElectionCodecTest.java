@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import java.util.HexFormat;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,7 +67,7 @@ class ElectionCodecTest {
     @ParameterizedTest(name = "length {0}")
     @ValueSource(ints = {0, 4, 71, 73, 1500})
     void wrongLengthsAreMalformed(int length) {
-        byte[] wire = java.util.Arrays.copyOf(CODEC.encode(A), length);
+        byte[] wire = Arrays.copyOf(CODEC.encode(A), length);
         assertMalformed(wire, "length");
     }
 
@@ -104,11 +109,11 @@ class ElectionCodecTest {
     private static byte[] resign(byte[] wire, int at, int value) {
         wire[at] = (byte) value;
         try {
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new javax.crypto.spec.SecretKeySpec(KEY, "HmacSHA256"));
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(KEY, "HmacSHA256"));
             mac.update(wire, 0, ElectionCodec.BODY_LENGTH);
             System.arraycopy(mac.doFinal(), 0, wire, ElectionCodec.BODY_LENGTH, ElectionCodec.MAC_LENGTH);
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new AssertionError(e);
         }
         return wire;

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 import io.pxereimage.runtime.net.Ip4;
 
@@ -72,7 +73,7 @@ final class SimNet {
     }
 
     /** Runs until {@code condition} holds; returns the milliseconds it took, or -1 after {@code limit}. */
-    long runUntil(java.util.function.BooleanSupplier condition, long limit) {
+    long runUntil(BooleanSupplier condition, long limit) {
         long start = now;
         while (now - start <= limit) {
             if (condition.getAsBoolean()) {
