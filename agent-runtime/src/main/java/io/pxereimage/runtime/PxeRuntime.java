@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -23,10 +24,14 @@ import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.config.ConfigException;
 import io.pxereimage.runtime.config.DhcpSection;
+import io.pxereimage.runtime.config.ElectionSection;
 import io.pxereimage.runtime.config.MachineEntry;
 import io.pxereimage.runtime.config.StoreSection;
 import io.pxereimage.runtime.config.RuntimeConfig;
 import io.pxereimage.runtime.device.DeployServices;
+import io.pxereimage.runtime.election.ElectionService;
+import io.pxereimage.runtime.election.ElectionSettings;
+import io.pxereimage.runtime.election.Subnet;
 import io.pxereimage.runtime.http.HttpConfig;
 import io.pxereimage.runtime.http.HttpServer;
 import io.pxereimage.runtime.net.InterfaceAddress4;
@@ -54,6 +59,8 @@ import io.pxereimage.runtime.tftp.TftpServer;
  */
 public final class PxeRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PxeRuntime.class);
+    /** A client answered this recently is probably still booting (loader, then iPXE's own DHCP): no hand-over. */
+    static final long BUSY_AFTER_REPLY_MILLIS = 5000;
 
     private final MachineRegistry machines;
     private final PrometheusMeterRegistry meters;
@@ -64,6 +71,8 @@ public final class PxeRuntime implements AutoCloseable {
     private final PoolController pool;
     private final Database database;
     private final String summary;
+    /** Set once by {@link #fromConfig}, before {@link #start}; null without an election section. */
+    private ElectionService election;
 
     private PxeRuntime(MachineRegistry machines, PrometheusMeterRegistry meters, HttpServer http, TftpServer tftp,
             PxeServer dhcp, DeployServices deploy, PoolController pool, Database database, String summary) {
@@ -129,7 +138,40 @@ public final class PxeRuntime implements AutoCloseable {
                 + (c.deploy() == null ? ", no deploy environment" : "")
                 + (pooled.isEmpty() ? "" : ", " + pooled.size() + " pool machines")
                 + (fallback != null ? ", ANSWERING UNKNOWN CLIENTS" : "");
-        return new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, pool, database, summary);
+        PxeRuntime runtime = new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, pool, database,
+                summary + (c.election() == null ? "" : ", election weight " + c.election().weight()));
+        if (c.election() != null && dhcp != null) {
+            runtime.election = election(c.election(), address, nic, runtime, source);
+        }
+        return runtime;
+    }
+
+    /**
+     * The subnet's election: the DHCP responder answers only while this runtime is the responder; busy (no
+     * hand-over) while a TFTP transfer runs or a client was answered within {@link #BUSY_AFTER_REPLY_MILLIS}.
+     */
+    private static ElectionService election(ElectionSection e, Inet4Address address, InterfaceAddress4 nic,
+            PxeRuntime r, String source) {
+        Subnet subnet = e.subnetValue() != null ? e.subnetValue() : Subnet.of(nic.address(), nic.prefixLength());
+        if (!subnet.contains(address)) {
+            throw new ConfigException(source + ": election.subnet: " + subnet + " does not contain this runtime's"
+                    + " address " + address.getHostAddress());
+        }
+        long id = e.id() != null ? e.id() : Ip4.toInt(address) & 0xffffffffL;
+        ElectionSettings settings = new ElectionSettings(subnet, id, address, e.weight(), e.waitMillis(),
+                e.intervalMillis(), e.missed(), e.port());
+        byte[] key;
+        try {
+            key = ElectionSection.readKey(e.keyFile());
+        } catch (IllegalArgumentException bad) {
+            throw new ConfigException(source + ": election." + bad.getMessage(), bad);
+        }
+        ElectionService service = new ElectionService(settings, key, () -> (r.tftp != null
+                && r.tftp.activeTransfers() > 0) || r.dhcp.repliedWithin(BUSY_AFTER_REPLY_MILLIS), r.meters);
+        Arrays.fill(key, (byte) 0); // the codec keeps its own copy
+        r.dhcp.answerWhen(service::answering);
+        r.http.electionStatus(service::status);
+        return service;
     }
 
     private static Database openStore(RuntimeConfig c, String source) {
@@ -235,6 +277,9 @@ public final class PxeRuntime implements AutoCloseable {
         if (tftp != null) {
             LOG.info("TFTP listening on port {} ({})", tftp.start(), tftp.transportName());
         }
+        if (election != null) {
+            election.start(); // before DHCP: the DHCP gate asks it, and it answers "no" until elected
+        }
         if (dhcp != null) {
             dhcp.start();
         }
@@ -278,6 +323,9 @@ public final class PxeRuntime implements AutoCloseable {
     public synchronized void close() {
         if (pool != null) {
             pool.close();
+        }
+        if (election != null) {
+            election.close(); // a responder says goodbye first: its successor starts at once
         }
         if (dhcp != null) {
             dhcp.close();
