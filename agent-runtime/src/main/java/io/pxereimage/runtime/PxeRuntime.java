@@ -113,9 +113,11 @@ public final class PxeRuntime implements AutoCloseable {
         PoolController pool = null;
         if (!pooled.isEmpty()) {
             database = openStore(c, source);
-            PoolSettings ps = c.pool().toSettings(hostName());
+            PoolSettings ps = c.pool().toSettings(c.siteName(hostName()));
             pool = new PoolController(new PoolStore(database), ps, pooled, m -> powerDriver(m, ps),
-                    deploy, Clock.systemUTC(), Duration.ofSeconds(1)).withMetrics(meters);
+                    deploy, Clock.systemUTC(), Duration.ofSeconds(1)).withMetrics(meters)
+                    .withSiteLiveness(Duration.ofSeconds(c.site().heartbeatSeconds()),
+                            Duration.ofSeconds(c.site().unreachableAfterSeconds()));
         }
         HttpServer http = new HttpServer(httpConfig, machines, meters, deploy, pool);
         TftpServer tftp = c.tftp().port() == 0 ? null : new TftpServer(TftpConfig.builder(tftpRoot)
@@ -286,7 +288,7 @@ public final class PxeRuntime implements AutoCloseable {
         if (pool != null) {
             try {
                 pool.start();
-            } catch (SQLException e) {
+            } catch (SQLException | PoolStore.SiteConflict e) {
                 throw new IOException("pool: store " + database.describe() + ": " + e.getMessage(), e);
             }
         }

@@ -114,6 +114,11 @@ public final class LeaseResource {
         return call(() -> ApiResponse.of(200, pool.machines().stream().map(PoolMachineJson::from).toList()));
     }
 
+    /** {@code GET /sites}: the sites sharing the store, their heartbeats and liveness. */
+    public CompletableFuture<ApiResponse> sites() {
+        return call(() -> ApiResponse.of(200, pool.sites().stream().map(SiteJson::from).toList()));
+    }
+
     /** {@code GET /pool/{name}}. */
     public CompletableFuture<ApiResponse> machine(String name) {
         return call(() -> pool.machines().stream().filter(m -> m.name().equals(name)).findFirst()

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param pool how pool machines (those with a {@code bmc}) are leased, cleaned and timed
  * @param store where pool state lives: the data directory's embedded database unless a PostgreSQL URL is given
  * @param election peers on the subnet elect one responder (docs/election.md); absent: always answer
+ * @param site this runtime's site in a shared store: its name and heartbeat (docs/sites.md)
  */
 public record RuntimeConfig(
         String address,
@@ -32,7 +33,8 @@ public record RuntimeConfig(
         PoolSection pool,
         StoreSection store,
         List<MachineEntry> machines,
-        ElectionSection election) {
+        ElectionSection election,
+        SiteSection site) {
 
     public RuntimeConfig {
         if (address != null) {
@@ -50,6 +52,11 @@ public record RuntimeConfig(
         pool = pool == null ? PoolSection.defaults() : pool;
         store = store == null ? new StoreSection(null, null, null) : store;
         machines = machines == null ? List.of() : List.copyOf(machines);
+        site = site == null ? SiteSection.defaults() : site;
+        if (site.name() != null && pool.owner() != null && !site.name().equals(pool.owner())) {
+            throw new IllegalArgumentException("site: name '" + site.name() + "' and pool.owner '" + pool.owner()
+                    + "' differ; they name the same thing (pool.owner is the older spelling): give one");
+        }
         Fields.unique("machines", machines.stream().map(m -> m.mac().toString()).toList());
         Fields.unique("machines (names of pool machines)",
                 machines.stream().filter(MachineEntry::pooled).map(MachineEntry::name).toList());
@@ -68,5 +75,10 @@ public record RuntimeConfig(
         if (machines.stream().anyMatch(MachineEntry::pooled) && deploy == null) {
             throw new IllegalArgumentException("deploy: pool machines (with a bmc) need a deploy environment");
         }
+    }
+
+    /** The site this runtime's pool machines belong to: {@code site.name}, else {@code pool.owner}, else the host. */
+    public String siteName(String hostName) {
+        return site.name() != null ? site.name() : pool.owner() != null ? pool.owner() : hostName;
     }
 }

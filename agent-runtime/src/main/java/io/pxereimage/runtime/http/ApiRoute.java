@@ -209,14 +209,18 @@ final class ApiRoute {
     }
 
     private static boolean poolPath(String sub) {
-        return sub.equals("/leases") || sub.startsWith("/leases/") || sub.equals("/pool") || sub.startsWith("/pool/");
+        return sub.equals("/leases") || sub.startsWith("/leases/") || sub.equals("/pool") || sub.startsWith("/pool/")
+                || sub.equals("/sites");
     }
 
     /** {@code /leases/**} and {@code /pool/**}; every answer comes from the pool's worker. */
     private CompletableFuture<ApiResponse> pool(String method, String sub, Map<String, List<String>> query,
             byte[] body) {
-        String[] p = sub.split("/", -1); // "", "leases"|"pool", id|name, action
+        String[] p = sub.split("/", -1); // "", "leases"|"pool"|"sites", id|name, action
         boolean collection = p.length == 2 || (p.length == 3 && p[2].isEmpty());
+        if (p[1].equals("sites")) {
+            return isRead(method) ? pool.sites() : done(notAllowed("GET"));
+        }
         if (p[1].equals("leases")) {
             if (collection) {
                 return method.equals("POST") ? pool.create(body)

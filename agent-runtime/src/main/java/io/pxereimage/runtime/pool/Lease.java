@@ -12,10 +12,21 @@ import java.util.Map;
  * @param heartbeatSeconds the lease expires this long after the last heartbeat
  * @param deadline when it fails unless {@code ready}; {@code null} for no limit
  * @param expires when it expires unless renewed
+ * @param site the site whose machine it was granted (that site provisions it); {@code null} before a grant
+ * @param origin the site whose runtime took the request; {@code null} when unknown
  */
 public record Lease(String id, String client, String labels, String image, FirstBootData firstBoot,
         boolean waitForMachine, int heartbeatSeconds, LeaseState state, String machine, String message,
-        Instant created, Instant deadline, Instant expires, Instant readyAt, Instant endedAt) {
+        Instant created, Instant deadline, Instant expires, Instant readyAt, Instant endedAt, String site,
+        String origin) {
+
+    /** A lease without site information (tests, fakes). */
+    public Lease(String id, String client, String labels, String image, FirstBootData firstBoot,
+            boolean waitForMachine, int heartbeatSeconds, LeaseState state, String machine, String message,
+            Instant created, Instant deadline, Instant expires, Instant readyAt, Instant endedAt) {
+        this(id, client, labels, image, firstBoot, waitForMachine, heartbeatSeconds, state, machine, message, created,
+                deadline, expires, readyAt, endedAt, null, null);
+    }
 
     /** First-boot host name and data; {@code toString} prints the data's keys only. */
     public record FirstBootData(String hostname, Map<String, String> data) {

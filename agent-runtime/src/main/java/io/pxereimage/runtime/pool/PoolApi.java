@@ -57,6 +57,11 @@ public interface PoolApi {
 
     List<MachineStatus> machines();
 
+    /** The sites sharing the store (docs/sites.md); a runtime with its own store knows only itself. */
+    default List<SiteStatus> sites() {
+        return List.of();
+    }
+
     /** Admin: a {@code quarantined} or {@code failed} machine is cleaned and returns to the pool. */
     Optional<MachineStatus> clear(String machine);
 

@@ -75,6 +75,9 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     private final EventFeed feed;
     private volatile PoolMetrics metrics;
+    /** How often this site heartbeats its row, and how long the others wait for it (docs/sites.md). */
+    private Duration siteHeartbeat = Duration.ofSeconds(5);
+    private Duration unreachableAfter = Duration.ofSeconds(30);
     /** When the ended lease states were last counted (a scan, so once a minute; see PoolMetrics). */
     private Instant endedCountedAt = Instant.EPOCH;
 
@@ -128,9 +131,36 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         return this;
     }
 
-    /** Syncs the configured machines into the store, then starts reconciling. */
+    /**
+     * Site liveness (before {@link #start}): this site writes its heartbeat every {@code heartbeat} and asks the other
+     * runtimes sharing the store to mark its machines unreachable when none came for {@code unreachableAfter}.
+     */
+    public PoolController withSiteLiveness(Duration heartbeat, Duration unreachableAfter) {
+        if (heartbeat.isZero() || heartbeat.isNegative() || unreachableAfter.compareTo(heartbeat.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("site: unreachableAfter (" + unreachableAfter.toMillis() + " ms) must be"
+                    + " at least twice the heartbeat (" + heartbeat.toMillis() + " ms)");
+        }
+        this.siteHeartbeat = heartbeat;
+        this.unreachableAfter = unreachableAfter;
+        return this;
+    }
+
+    /** This runtime's site: the owner of its machines. */
+    public String site() {
+        return settings.owner();
+    }
+
+    /**
+     * Syncs the configured machines into the store, then starts reconciling and heartbeating the site.
+     *
+     * @throws PoolStore.SiteConflict when a configured machine belongs to another site
+     */
     public void start() throws SQLException {
         List<String> kept = store.sync(List.copyOf(machines.values()), settings.owner(), clock.instant());
+        if (store.heartbeatSite(settings.owner(), unreachableAfter, clock.instant())) {
+            LOG.info("pool: site {} was marked unreachable while this runtime was away; its machines are reachable"
+                    + " again", settings.owner());
+        }
         kept.forEach(n -> LOG.warn("pool: machine {} is no longer configured but still held; it stays until its"
                 + " lease ends", n));
         int lost = store.failUnfinishedJobs("the runtime stopped while the job was queued or running",
@@ -143,6 +173,8 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                 settings.owner(), store.database().describe(), settings.cleanup().name().toLowerCase(),
                 settings.readyOnPhoneHome() ? "phone-home" : "deploy");
         loop.scheduleWithFixedDelay(this::safeTick, 0, tick.toMillis(), TimeUnit.MILLISECONDS);
+        loop.scheduleWithFixedDelay(this::siteTick, siteHeartbeat.toMillis(), siteHeartbeat.toMillis(),
+                TimeUnit.MILLISECONDS);
         loop.scheduleWithFixedDelay(feed::pump, EVENT_PUMP.toMillis(), EVENT_PUMP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -165,6 +197,32 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         }
     }
 
+    /**
+     * This site's heartbeat, then the other sites' liveness. On the loop thread on purpose: a heartbeat says that
+     * this site's reconciler runs, not merely that its process does.
+     */
+    private void siteTick() {
+        try {
+            Instant now = clock.instant();
+            if (store.heartbeatSite(settings.owner(), unreachableAfter, now)) {
+                LOG.warn("pool: site {} had been marked unreachable by another runtime (its heartbeats were late);"
+                        + " reachable again", settings.owner());
+            }
+            for (SiteStatus s : store.markUnreachableSites(settings.owner(), now)) {
+                LOG.warn("pool: site {} is unreachable: no heartbeat since {} (its timeout {} s); its {} machines are"
+                        + " not granted until it is back", s.name(), s.heartbeat(), s.unreachableAfter().toSeconds(),
+                        s.machines());
+            }
+            if (metrics != null) {
+                metrics.sites(store.sites(), store.machines());
+            }
+        } catch (SQLException e) {
+            LOG.warn("pool: store unavailable for the site heartbeat ({}); retrying", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("pool: site heartbeat failed", e);
+        }
+    }
+
     /** One pass: lease heartbeats and deadlines, grants to waiting leases, then each owned machine. */
     void tickOnce() throws SQLException {
         Instant now = clock.instant();
@@ -174,7 +232,8 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                         + " for " + l.heartbeatSeconds() + " s", now);
             } else {
                 store.end(l.id(), LeaseState.FAILED, "timeout", "not ready within its timeout (created "
-                        + l.created() + ")", now);
+                        + l.created() + ")" + (l.state() == LeaseState.PENDING && l.message() != null
+                        ? "; " + l.message() : ""), now);
             }
         }
         store.grantPending(settings.caps(), now);
@@ -538,7 +597,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         }
         PoolStore.NewLease n = new PoolStore.NewLease(r.client(), labels, image,
                 new Lease.FirstBootData(r.hostname(), r.data()), r.waitForMachine() == null || r.waitForMachine(),
-                heartbeat, timeout);
+                heartbeat, timeout, settings.owner());
         try {
             Lease l = store.create(n, settings.caps(), clock.instant());
             LOG.info("pool: lease {} for client {} ({}): {}{}", l.id(), l.client(), labels, l.state(),
@@ -576,6 +635,11 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     @Override
     public List<MachineStatus> machines() {
         return call(store::machines);
+    }
+
+    @Override
+    public List<SiteStatus> sites() {
+        return call(store::sites);
     }
 
     @Override

@@ -11,7 +11,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Prometheus view of the pool: {@code pxe_pool_machines{state}} (this runtime's machines per state),
- * {@code pxe_pool_leases{state}} (leases per state in the store) and {@code pxe_pool_transitions_total{to}}.
+ * {@code pxe_pool_leases{state}} (leases per state in the store), {@code pxe_pool_transitions_total{to}},
+ * {@code pxe_pool_sites{state="live"|"unreachable"}} and {@code pxe_pool_machines_unreachable} (docs/sites.md).
  * The gauges are refreshed by the controller's tick, so a scrape never touches the database: open lease states every
  * tick, ended ones (released, expired, failed: a table scan) once a minute.
  */
@@ -19,6 +20,9 @@ final class PoolMetrics {
     private final Map<MachineState, AtomicLong> machines = new EnumMap<>(MachineState.class);
     private final Map<LeaseState, AtomicLong> leases = new EnumMap<>(LeaseState.class);
     private final Map<MachineState, Counter> transitions = new EnumMap<>(MachineState.class);
+    private final AtomicLong sitesLive = new AtomicLong();
+    private final AtomicLong sitesUnreachable = new AtomicLong();
+    private final AtomicLong machinesUnreachable = new AtomicLong();
 
     PoolMetrics(MeterRegistry registry) {
         for (MachineState s : MachineState.values()) {
@@ -29,6 +33,12 @@ final class PoolMetrics {
             transitions.put(s, Counter.builder("pxe.pool.transitions").tag("to", s.wireName())
                     .description("Machine transitions made by this runtime").register(registry));
         }
+        Gauge.builder("pxe.pool.sites", sitesLive, AtomicLong::get).tag("state", "live")
+                .description("Sites sharing the store, per liveness").register(registry);
+        Gauge.builder("pxe.pool.sites", sitesUnreachable, AtomicLong::get).tag("state", "unreachable")
+                .description("Sites sharing the store, per liveness").register(registry);
+        Gauge.builder("pxe.pool.machines.unreachable", machinesUnreachable, AtomicLong::get)
+                .description("Machines of the whole store whose site is unreachable").register(registry);
         for (LeaseState s : LeaseState.values()) {
             AtomicLong v = new AtomicLong();
             leases.put(s, v);
@@ -50,6 +60,14 @@ final class PoolMetrics {
                 v.set(counts.getOrDefault(s, 0L));
             }
         });
+    }
+
+    /** Liveness of every site and the machines at unreachable ones (refreshed by the site heartbeat). */
+    void sites(List<SiteStatus> sites, List<MachineStatus> all) {
+        long down = sites.stream().filter(SiteStatus::unreachable).count();
+        sitesUnreachable.set(down);
+        sitesLive.set(sites.size() - down);
+        machinesUnreachable.set(all.stream().filter(MachineStatus::unreachable).count());
     }
 
     void moved(MachineState to) {

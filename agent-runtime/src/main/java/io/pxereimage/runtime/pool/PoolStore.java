@@ -32,7 +32,13 @@ import io.pxereimage.runtime.store.Database;
 public final class PoolStore {
     /** What a new lease asks for (validated by the caller). */
     public record NewLease(String client, LabelExpression labels, String image, Lease.FirstBootData firstBoot,
-            boolean waitForMachine, int heartbeatSeconds, Integer timeoutSeconds) {
+            boolean waitForMachine, int heartbeatSeconds, Integer timeoutSeconds, String origin) {
+
+        /** A lease asked without naming the site that took the request. */
+        public NewLease(String client, LabelExpression labels, String image, Lease.FirstBootData firstBoot,
+                boolean waitForMachine, int heartbeatSeconds, Integer timeoutSeconds) {
+            this(client, labels, image, firstBoot, waitForMachine, heartbeatSeconds, timeoutSeconds, null);
+        }
     }
 
     /**
@@ -62,8 +68,16 @@ public final class PoolStore {
 
     private static final String MACHINE_COLUMNS = "name, labels, state, lease_id, owner, failures, message, since, "
             + "version";
+    /** The columns read: the stored ones plus whether the machine's site is marked unreachable. */
+    private static final String MACHINE_READ = MACHINE_COLUMNS
+            + ", (SELECT s.unreachable_since FROM sites s WHERE s.name = machines.owner)";
+    /** Only machines of live sites (or of an owner without a site row: a runtime from before sites) are granted. */
+    private static final String REACHABLE = "NOT EXISTS (SELECT 1 FROM sites s WHERE s.name = machines.owner"
+            + " AND s.unreachable_since IS NOT NULL)";
     private static final String LEASE_COLUMNS = "id, client, labels, image, first_boot, wait_for_machine, "
-            + "heartbeat_seconds, state, machine, message, created, deadline, expires, ready_at, ended_at";
+            + "heartbeat_seconds, state, machine, message, created, deadline, expires, ready_at, ended_at, site, origin";
+    /** The message of a pending lease that only an unreachable site's machines could serve starts with this. */
+    static final String UNREACHABLE_WAIT = "waiting: ";
 
     private final Database db;
 
@@ -86,8 +100,21 @@ public final class PoolStore {
      */
     public List<String> sync(List<PoolMachine> configured, String owner, Instant now) throws SQLException {
         return db.inTransaction(c -> {
+            // A machine belongs to one site: the one on its network drives its power and its boot.
+            List<String> elsewhere = new ArrayList<>();
+            for (PoolMachine m : configured) {
+                for (MachineStatus other : queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines WHERE name = ?"
+                        + " AND owner <> ?", m.name(), owner)) {
+                    elsewhere.add(other.name() + " (site " + other.owner() + ")");
+                }
+            }
+            if (!elsewhere.isEmpty()) {
+                throw new SiteConflict("site " + owner + ": machines " + elsewhere + " belong to another site in the"
+                        + " shared store; a machine is configured at one site only (to move one, remove it from the"
+                        + " other site's config and restart that runtime first; docs/sites.md)");
+            }
             Map<String, MachineStatus> stored = new HashMap<>();
-            for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_COLUMNS + " FROM machines WHERE owner = ?",
+            for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines WHERE owner = ?",
                     owner)) {
                 stored.put(m.name(), m);
             }
@@ -124,16 +151,16 @@ public final class PoolStore {
     }
 
     public List<MachineStatus> machines() throws SQLException {
-        return db.inTransaction(c -> queryMachines(c, "SELECT " + MACHINE_COLUMNS + " FROM machines ORDER BY name"));
+        return db.inTransaction(c -> queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines ORDER BY name"));
     }
 
     public List<MachineStatus> machinesOf(String owner) throws SQLException {
-        return db.inTransaction(c -> queryMachines(c, "SELECT " + MACHINE_COLUMNS
+        return db.inTransaction(c -> queryMachines(c, "SELECT " + MACHINE_READ
                 + " FROM machines WHERE owner = ? ORDER BY name", owner));
     }
 
     public Optional<MachineStatus> machine(String name) throws SQLException {
-        return db.inTransaction(c -> first(queryMachines(c, "SELECT " + MACHINE_COLUMNS
+        return db.inTransaction(c -> first(queryMachines(c, "SELECT " + MACHINE_READ
                 + " FROM machines WHERE name = ?", name)));
     }
 
@@ -156,7 +183,7 @@ public final class PoolStore {
         }
         return db.inTransaction(c -> {
             // Locks in the order end() and the grants use, lease before machine, so that they cannot deadlock.
-            Optional<MachineStatus> seen = first(queryMachines(c, "SELECT " + MACHINE_COLUMNS
+            Optional<MachineStatus> seen = first(queryMachines(c, "SELECT " + MACHINE_READ
                     + " FROM machines WHERE name = ?", name));
             if (seen.isEmpty() || seen.get().version() != version) {
                 return Optional.empty();
@@ -164,7 +191,7 @@ public final class PoolStore {
             if (seen.get().lease() != null) {
                 exists(c, "SELECT id FROM leases WHERE id = ? FOR UPDATE", seen.get().lease());
             }
-            Optional<MachineStatus> current = first(queryMachines(c, "SELECT " + MACHINE_COLUMNS
+            Optional<MachineStatus> current = first(queryMachines(c, "SELECT " + MACHINE_READ
                     + " FROM machines WHERE name = ? FOR UPDATE", name));
             if (current.isEmpty() || current.get().version() != version) {
                 return Optional.empty();
@@ -216,8 +243,125 @@ public final class PoolStore {
                     }
                 }
             }
-            return first(queryMachines(c, "SELECT " + MACHINE_COLUMNS + " FROM machines WHERE name = ?", name));
+            return first(queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines WHERE name = ?", name));
         });
+    }
+
+    /** A machine configured at a site that another site already owns in the store. */
+    public static final class SiteConflict extends IllegalStateException {
+        public SiteConflict(String message) {
+            super(message);
+        }
+    }
+
+    // ---- sites ------------------------------------------------------------------------------------------------
+
+    /**
+     * Site {@code name} is alive at {@code now} and asks the others to wait {@code unreachableAfter} for its next
+     * heartbeat. A site that was marked unreachable is live again: its machines are granted again, in the states
+     * they have in the store, and each gets an event saying so.
+     *
+     * @return true when the site was marked unreachable until now
+     */
+    public boolean heartbeatSite(String name, java.time.Duration unreachableAfter, Instant now) throws SQLException {
+        return db.inTransaction(c -> {
+            Instant was = null;
+            boolean exists = false;
+            try (PreparedStatement p = prepare(c, "SELECT unreachable_since FROM sites WHERE name = ? FOR UPDATE",
+                    name); ResultSet r = p.executeQuery()) {
+                if (r.next()) {
+                    exists = true;
+                    was = instant(r, 1);
+                }
+            }
+            if (!exists) {
+                update(c, "INSERT INTO sites (name, heartbeat, timeout_ms, started, unreachable_since) VALUES"
+                        + " (?, ?, ?, ?, NULL)", name, now.toEpochMilli(), unreachableAfter.toMillis(),
+                        now.toEpochMilli());
+                insertEvent(c, now, null, null, null, null, "site", "site " + name + " joined the shared store");
+                return false;
+            }
+            update(c, "UPDATE sites SET heartbeat = ?, timeout_ms = ?, unreachable_since = NULL WHERE name = ?",
+                    now.toEpochMilli(), unreachableAfter.toMillis(), name);
+            if (was == null) {
+                return false;
+            }
+            String back = "site " + name + " is back (unreachable since " + was + ")";
+            insertEvent(c, now, null, null, null, null, "site", back);
+            for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines WHERE owner = ?"
+                    + " ORDER BY name", name)) {
+                insertEvent(c, now, m.name(), m.lease(), null, null, "site", back + ": reachable again, "
+                        + m.state());
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Marks every site other than {@code self} whose last heartbeat is older than its own timeout at {@code now}
+     * unreachable, with an event for the site and for each of its machines. Their machines keep their stored state
+     * (nothing is lost) but are not granted until the site's next heartbeat. Exactly one runtime marks a site (the
+     * update is conditional), whichever notices first.
+     *
+     * @return the sites marked now
+     */
+    public List<SiteStatus> markUnreachableSites(String self, Instant now) throws SQLException {
+        return db.inTransaction(c -> {
+            List<SiteStatus> marked = new ArrayList<>();
+            for (SiteStatus s : querySites(c, " WHERE s.unreachable_since IS NULL AND s.heartbeat + s.timeout_ms < ?"
+                    + " AND s.name <> ? ORDER BY s.name", now.toEpochMilli(), self)) {
+                if (update(c, "UPDATE sites SET unreachable_since = ? WHERE name = ? AND unreachable_since IS NULL"
+                        + " AND heartbeat = ?", now.toEpochMilli(), s.name(), s.heartbeat().toEpochMilli()) != 1) {
+                    continue;
+                }
+                String why = "site " + s.name() + " unreachable: no heartbeat for "
+                        + java.time.Duration.between(s.heartbeat(), now).toSeconds() + " s (its timeout "
+                        + s.unreachableAfter().toSeconds() + " s), noticed by " + self;
+                insertEvent(c, now, null, null, null, null, "site", why);
+                for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines WHERE owner = ?"
+                        + " ORDER BY name", s.name())) {
+                    insertEvent(c, now, m.name(), m.lease(), null, null, "site", why + "; the machine keeps its state "
+                            + m.state() + " and is not granted until the site is back");
+                }
+                marked.add(new SiteStatus(s.name(), s.heartbeat(), s.unreachableAfter(), s.started(), now,
+                        s.machines()));
+            }
+            return marked;
+        });
+    }
+
+    /** Every site in the store, by name. */
+    public List<SiteStatus> sites() throws SQLException {
+        return db.inTransaction(c -> querySites(c, " ORDER BY s.name"));
+    }
+
+    private static List<SiteStatus> querySites(Connection c, String where, Object... args) throws SQLException {
+        List<SiteStatus> out = new ArrayList<>();
+        try (PreparedStatement p = prepare(c, "SELECT s.name, s.heartbeat, s.timeout_ms, s.started,"
+                + " s.unreachable_since, (SELECT COUNT(*) FROM machines m WHERE m.owner = s.name) FROM sites s"
+                + where, args); ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(new SiteStatus(r.getString(1), Instant.ofEpochMilli(r.getLong(2)),
+                        java.time.Duration.ofMillis(r.getLong(3)), Instant.ofEpochMilli(r.getLong(4)), instant(r, 5),
+                        r.getInt(6)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Why a lease for {@code labels} cannot be served, when every machine that matches is at an unreachable site;
+     * null otherwise (some matching machine is at a live site, merely busy). Stable from tick to tick.
+     */
+    private static String onlyUnreachable(List<MachineStatus> all, LabelExpression labels) {
+        List<MachineStatus> matching = all.stream().filter(m -> labels.test(m.labels())).toList();
+        if (matching.isEmpty() || !matching.stream().allMatch(MachineStatus::unreachable)) {
+            return null;
+        }
+        Set<String> sites = new TreeSet<>();
+        matching.forEach(m -> sites.add(m.owner() + " (unreachable since " + m.unreachableSince() + ")"));
+        return "every machine matching labels '" + labels + "' is at an unreachable site: " + String.join(", ", sites)
+                + "; it is served when its site is back";
     }
 
     // ---- leases -----------------------------------------------------------------------------------------------
@@ -242,7 +386,8 @@ public final class PoolStore {
                 long deadline = n.timeoutSeconds() == null ? -1 : now.toEpochMilli() + n.timeoutSeconds() * 1000L;
                 long expires = now.toEpochMilli() + n.heartbeatSeconds() * 1000L;
                 try (PreparedStatement p = c.prepareStatement("INSERT INTO leases (" + LEASE_COLUMNS
-                        + ", ready_token) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?, ?, ?, NULL, NULL, NULL)")) {
+                        + ", ready_token) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?, ?, ?, NULL, NULL, NULL,"
+                        + " ?, NULL)")) {
                     p.setString(1, id);
                     p.setString(2, n.client());
                     p.setString(3, n.labels().toString());
@@ -257,16 +402,23 @@ public final class PoolStore {
                         p.setLong(9, deadline);
                     }
                     p.setLong(10, expires);
+                    p.setString(11, n.origin());
                     p.executeUpdate();
                 }
                 insertEvent(c, now, null, id, null, null, "lease", "lease " + id + " for client " + n.client()
                         + ": labels '" + n.labels() + "', image " + n.image());
-                List<MachineStatus> all = queryMachines(c, "SELECT " + MACHINE_COLUMNS + " FROM machines");
+                List<MachineStatus> all = queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines");
                 if (all.stream().noneMatch(m -> n.labels().test(m.labels()))) {
                     failLease(c, id, null, "no machine of the pool matches labels '" + n.labels() + "'", now);
-                } else if (!grant(c, id, n.labels(), caps, now) && !n.waitForMachine()) {
-                    failLease(c, id, null, "no free machine matches labels '" + n.labels() + "' and the client"
-                            + " asked not to wait", now);
+                } else if (!grant(c, id, n.labels(), caps, now)) {
+                    String unreachable = onlyUnreachable(all, n.labels());
+                    if (!n.waitForMachine()) {
+                        failLease(c, id, null, unreachable != null ? unreachable : "no free machine matches labels '"
+                                + n.labels() + "' and the client asked not to wait", now);
+                    } else if (unreachable != null) {
+                        update(c, "UPDATE leases SET message = ? WHERE id = ?", cut(UNREACHABLE_WAIT + unreachable),
+                                id);
+                    }
                 }
                 return first(queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE id = ?", id)).get();
             });
@@ -285,9 +437,20 @@ public final class PoolStore {
             }
             lockAllocation(c);
             List<String> granted = new ArrayList<>();
+            List<MachineStatus> all = null;
             for (Lease l : pending) {
-                if (grant(c, l.id(), LabelExpression.parse(l.labels()), caps, now)) {
+                LabelExpression labels = LabelExpression.parse(l.labels());
+                if (grant(c, l.id(), labels, caps, now)) {
                     granted.add(l.id());
+                    continue;
+                }
+                // Say why it waits when only an unreachable site could serve it; drop that once it is not so.
+                all = all != null ? all : queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines");
+                String unreachable = onlyUnreachable(all, labels);
+                String message = unreachable == null ? null : cut(UNREACHABLE_WAIT + unreachable);
+                boolean ours = l.message() != null && l.message().startsWith(UNREACHABLE_WAIT);
+                if (message != null ? !message.equals(l.message()) : ours) {
+                    update(c, "UPDATE leases SET message = ? WHERE id = ? AND state = 'pending'", message, l.id());
                 }
             }
             return granted;
@@ -309,8 +472,8 @@ public final class PoolStore {
                 >= caps.maxHeld()) {
             return false;
         }
-        for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_COLUMNS
-                + " FROM machines WHERE state = 'available' ORDER BY since, name")) {
+        for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_READ
+                + " FROM machines WHERE state = 'available' AND " + REACHABLE + " ORDER BY since, name")) {
             if (!labels.test(m.labels())) {
                 continue;
             }
@@ -320,8 +483,8 @@ public final class PoolStore {
             if (n != 1) {
                 continue;
             }
-            update(c, "UPDATE leases SET state = 'provisioning', machine = ? WHERE id = ? AND state = 'pending'",
-                    m.name(), id);
+            update(c, "UPDATE leases SET state = 'provisioning', machine = ?, site = ?, message = NULL WHERE id = ?"
+                    + " AND state = 'pending'", m.name(), m.owner(), id);
             insertEvent(c, now, m.name(), id, MachineState.AVAILABLE, MachineState.LEASED, "lease",
                     "granted to lease " + id);
             return true;
@@ -387,7 +550,7 @@ public final class PoolStore {
             update(c, "UPDATE leases SET state = ?, ended_at = ?, message = ? WHERE id = ?", end.wireName(),
                     now.toEpochMilli(), cut(message), id);
             insertEvent(c, now, l.get().machine(), id, null, null, cause, "lease " + id + " " + end + ": " + message);
-            Optional<MachineStatus> m = first(queryMachines(c, "SELECT " + MACHINE_COLUMNS
+            Optional<MachineStatus> m = first(queryMachines(c, "SELECT " + MACHINE_READ
                     + " FROM machines WHERE lease_id = ? FOR UPDATE", id));
             if (m.isPresent()) {
                 update(c, "UPDATE machines SET state = 'releasing', lease_id = NULL, message = ?, since = ?,"
@@ -550,7 +713,7 @@ public final class PoolStore {
             while (r.next()) {
                 out.add(new MachineStatus(r.getString(1), labels(r.getString(2)), MachineState.fromWire(r.getString(3)),
                         r.getString(4), r.getString(5), r.getInt(6), r.getString(7),
-                        Instant.ofEpochMilli(r.getLong(8)), r.getLong(9)));
+                        Instant.ofEpochMilli(r.getLong(8)), r.getLong(9), instant(r, 10)));
             }
         }
         return out;
@@ -563,7 +726,7 @@ public final class PoolStore {
                 out.add(new Lease(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
                         firstBoot(r.getString(5)), r.getBoolean(6), r.getInt(7), LeaseState.fromWire(r.getString(8)),
                         r.getString(9), r.getString(10), instant(r, 11), instant(r, 12), instant(r, 13),
-                        instant(r, 14), instant(r, 15)));
+                        instant(r, 14), instant(r, 15), r.getString(16), r.getString(17)));
             }
         }
         return out;

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     /** The migrations, in order. A new one is appended here and never edited once released. */
-    static final List<String> MIGRATIONS = List.of("V1__pool.sql");
+    static final List<String> MIGRATIONS = List.of("V1__pool.sql", "V2__sites.sql");
     /** The PostgreSQL advisory lock key that serializes migrations ("pxe-migr"); advisory keys are per database. */
     private static final long MIGRATION_LOCK = 0x7078652d6d696772L;
     private static final Object H2_MIGRATION = new Object();

@@ -202,7 +202,7 @@ abstract class PoolStoreContract {
         db.close();
         db = reopen();
         store = new PoolStore(db);
-        assertThat(db.schemaVersion()).isEqualTo(1);
+        assertThat(db.schemaVersion()).isEqualTo(2);
         assertThat(store.lease(l.id()).orElseThrow().machine()).isEqualTo("m1");
         assertThat(store.machine("m1").orElseThrow().state()).isEqualTo(MachineState.LEASED);
     }
@@ -210,7 +210,9 @@ abstract class PoolStoreContract {
     @Test
     void migrationsAreAppliedOnce() throws Exception {
         List<String> applied = schemaVersions();
-        assertThat(applied).hasSize(1).allMatch(v -> v.startsWith("1 V1__pool.sql "));
+        assertThat(applied).hasSize(2);
+        assertThat(applied.get(0)).startsWith("1 V1__pool.sql ");
+        assertThat(applied.get(1)).startsWith("2 V2__sites.sql ");
         for (int i = 0; i < 2; i++) {
             db.close();
             db = reopen();
@@ -234,12 +236,111 @@ abstract class PoolStoreContract {
         db.close();
         db = reopen();
         store = new PoolStore(db);
-        assertThat(db.schemaVersion()).isEqualTo(1);
+        assertThat(db.schemaVersion()).isEqualTo(2);
         assertThat(store.machine("m1")).isPresent();
         assertThat(store.create(ask("c", "metal", true), PoolStore.Caps.NONE, T0).state())
                 .isEqualTo(LeaseState.PROVISIONING);
         store.saveJob("j1", "m1", "deploy", "queued", null, T0, null, null);
         assertThat(PoolInvariants.violations(db)).isEmpty();
+    }
+
+    @Test
+    void aSiteSilentLongerThanItsTimeoutIsMarkedUnreachableOnceAndBackWithItsNextHeartbeat() throws Exception {
+        java.time.Duration thirty = java.time.Duration.ofSeconds(30);
+        store.sync(List.of(machine(1, "rack-a")), "a", T0);
+        store.sync(List.of(machine(2, "rack-b"), machine(3, "rack-b")), "b", T0);
+        assertThat(store.heartbeatSite("a", thirty, T0)).isFalse();
+        assertThat(store.heartbeatSite("b", thirty, T0)).isFalse();
+        // b holds a lease when it goes silent: the lease stays (the machine may be in use), nothing is lost.
+        Lease held = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0);
+        assertThat(held.site()).isEqualTo("b");
+        assertThat(store.markUnreachableSites("a", T0.plusSeconds(30))).isEmpty();
+        store.heartbeatSite("a", thirty, T0.plusSeconds(25));
+        // a never marks itself, however late its own heartbeat
+        assertThat(store.markUnreachableSites("a", T0.plusSeconds(31))).extracting(SiteStatus::name)
+                .containsExactly("b");
+        assertThat(store.markUnreachableSites("a", T0.plusSeconds(32))).isEmpty();
+        assertThat(store.markUnreachableSites("c", T0.plusSeconds(33))).isEmpty(); // marked once, by whoever first
+        assertThat(store.sites()).extracting(SiteStatus::name, SiteStatus::unreachable, SiteStatus::machines)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", false, 1),
+                        org.assertj.core.groups.Tuple.tuple("b", true, 2));
+        MachineStatus m2 = store.machine(held.machine()).orElseThrow();
+        assertThat(m2.unreachable()).isTrue();
+        assertThat(m2.state()).isEqualTo(MachineState.LEASED);
+        assertThat(m2.lease()).isEqualTo(held.id());
+        MachineStatus free = store.machines().stream().filter(m -> m.owner().equals("b") && m.lease() == null)
+                .findFirst().orElseThrow();
+        assertThat(free.state()).isEqualTo(MachineState.AVAILABLE);
+        assertThat(free.unreachable()).isTrue();
+        assertThat(store.events(0, free.name(), null, 100)).extracting(PoolEvent::cause, PoolEvent::to)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("config", "available"),
+                        org.assertj.core.groups.Tuple.tuple("site", null));
+        assertThat(store.events(0, free.name(), null, 100).get(1).message())
+                .contains("site b unreachable: no heartbeat for 31 s (its timeout 30 s), noticed by a")
+                .contains("keeps its state available");
+        assertThat(store.machine("m1").orElseThrow().unreachable()).isFalse();
+
+        // Only b could serve rack-b: not now; wait (saying why) or fail at once with the reason.
+        Lease impatient = store.create(ask("c", "rack-b", false), PoolStore.Caps.NONE, T0.plusSeconds(34));
+        assertThat(impatient.state()).isEqualTo(LeaseState.FAILED);
+        assertThat(impatient.message()).isEqualTo("every machine matching labels 'rack-b' is at an unreachable site:"
+                + " b (unreachable since 2026-11-23T12:00:31Z); it is served when its site is back");
+        Lease waiting = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0.plusSeconds(35));
+        assertThat(waiting.state()).isEqualTo(LeaseState.PENDING);
+        assertThat(waiting.message()).startsWith("waiting: every machine matching labels 'rack-b'");
+        assertThat(store.grantPending(PoolStore.Caps.NONE, T0.plusSeconds(36))).isEmpty();
+        // a's machine is still granted, by either site's runtime
+        assertThat(store.create(ask("c", "rack-a", false), PoolStore.Caps.NONE, T0.plusSeconds(36)).site())
+                .isEqualTo("a");
+        // the held lease can still be released: its machine goes on in the store, b cleans it when back
+        assertThat(store.end(held.id(), LeaseState.RELEASED, "api", "done", T0.plusSeconds(37)).orElseThrow()
+                .state()).isEqualTo(LeaseState.RELEASED);
+
+        assertThat(store.heartbeatSite("b", thirty, T0.plusSeconds(40))).isTrue();
+        assertThat(store.heartbeatSite("b", thirty, T0.plusSeconds(41))).isFalse();
+        assertThat(store.machines()).noneMatch(MachineStatus::unreachable);
+        assertThat(store.machine(held.machine()).orElseThrow().state()).isEqualTo(MachineState.RELEASING);
+        assertThat(store.events(0, free.name(), null, 100).get(2).message())
+                .isEqualTo("site b is back (unreachable since 2026-11-23T12:00:31Z): reachable again, available");
+        assertThat(store.grantPending(PoolStore.Caps.NONE, T0.plusSeconds(42))).containsExactly(waiting.id());
+        Lease served = store.lease(waiting.id()).orElseThrow();
+        assertThat(served.site()).isEqualTo("b");
+        assertThat(served.machine()).isEqualTo(free.name());
+        assertThat(served.message()).isNull();
+        assertThat(PoolInvariants.violations(db)).isEmpty();
+    }
+
+    @Test
+    void aPendingLeaseSaysWhyOnlyWhileItsSitesAreUnreachable() throws Exception {
+        java.time.Duration ten = java.time.Duration.ofSeconds(10);
+        store.sync(List.of(machine(1, "rack-b")), "b", T0);
+        store.heartbeatSite("b", ten, T0);
+        Lease busy = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0);
+        Lease waiting = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0);
+        assertThat(waiting.message()).isNull(); // merely busy
+        store.markUnreachableSites("a", T0.plusSeconds(11));
+        store.grantPending(PoolStore.Caps.NONE, T0.plusSeconds(12));
+        assertThat(store.lease(waiting.id()).orElseThrow().message()).startsWith("waiting: every machine matching");
+        store.heartbeatSite("b", ten, T0.plusSeconds(13));
+        store.grantPending(PoolStore.Caps.NONE, T0.plusSeconds(14));
+        assertThat(store.lease(waiting.id()).orElseThrow().message()).isNull();
+        assertThat(store.lease(busy.id()).orElseThrow().state()).isEqualTo(LeaseState.PROVISIONING);
+    }
+
+    @Test
+    void aMachineConfiguredAtTwoSitesIsRefusedWithBothNames() throws Exception {
+        store.sync(List.of(machine(1, "x"), machine(2, "x")), "a", T0);
+        assertThatThrownBy(() -> store.sync(List.of(machine(2, "x"), machine(3, "x")), "b", T0))
+                .isInstanceOf(PoolStore.SiteConflict.class)
+                .hasMessageContaining("site b: machines [m2 (site a)] belong to another site")
+                .hasMessageContaining("configured at one site only");
+        assertThat(store.machines()).extracting(MachineStatus::name, MachineStatus::owner)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("m1", "a"),
+                        org.assertj.core.groups.Tuple.tuple("m2", "a"));
+        // Moving it: the old site lets go first (its config no longer has it), then the new one takes it.
+        store.sync(List.of(machine(1, "x")), "a", T0);
+        store.sync(List.of(machine(2, "x"), machine(3, "x")), "b", T0);
+        assertThat(store.machine("m2").orElseThrow().owner()).isEqualTo("b");
     }
 
     @Test

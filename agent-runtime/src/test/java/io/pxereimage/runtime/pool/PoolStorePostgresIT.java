@@ -63,11 +63,12 @@ class PoolStorePostgresIT extends PoolStoreContract {
                 }
                 for (Future<Database> f : opens) {
                     try (Database d = f.get()) {
-                        assertThat(d.schemaVersion()).isEqualTo(1);
+                        assertThat(d.schemaVersion()).isEqualTo(2);
                     }
                 }
                 try (Database d = Database.open(fresh, pg.user(), pg.password())) {
-                    assertThat(rows(d, "SELECT version, name FROM schema_version")).containsExactly("1 V1__pool.sql");
+                    assertThat(rows(d, "SELECT version, name FROM schema_version ORDER BY version")).containsExactly("1 V1__pool.sql",
+                            "2 V2__sites.sql");
                 }
             }
         } finally {
