@@ -138,7 +138,7 @@ public final class PxeRuntime implements AutoCloseable {
         String summary = "address " + address.getHostAddress() + ", dhcp " + d.mode() + ", " + plans.size()
                 + " machines, " + deploy.images().list().size() + " images"
                 + (c.deploy() == null ? ", no deploy environment" : "")
-                + (pooled.isEmpty() ? "" : ", " + pooled.size() + " pool machines")
+                + (pooled.isEmpty() ? "" : ", " + pooled.size() + " pool machines at site " + c.siteName(hostName()))
                 + (fallback != null ? ", ANSWERING UNKNOWN CLIENTS" : "");
         PxeRuntime runtime = new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, pool, database,
                 summary + (c.election() == null ? "" : ", election weight " + c.election().weight()));

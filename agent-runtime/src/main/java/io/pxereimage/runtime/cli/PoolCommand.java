@@ -37,7 +37,8 @@ final class PoolCommand implements Runnable {
     static String line(JsonNode m) {
         return String.format(Locale.ROOT, "%-16s %-12s %-10s %-10s %4d %-24s %s", m.path("name").asText(),
                 m.path("state").asText(), m.path("lease").asText("-"), m.path("owner").asText("-"),
-                m.path("failures").asInt(), String.join(",", labels(m)), m.path("message").asText(""));
+                m.path("failures").asInt(), String.join(",", labels(m)), (m.path("unreachable").asBoolean()
+                ? "[site " + m.path("site").asText() + " unreachable] " : "") + m.path("message").asText(""));
     }
 
     private static List<String> labels(JsonNode m) {
