@@ -278,7 +278,7 @@ public final class PoolStore {
                 update(c, "INSERT INTO sites (name, heartbeat, timeout_ms, started, unreachable_since) VALUES"
                         + " (?, ?, ?, ?, NULL)", name, now.toEpochMilli(), unreachableAfter.toMillis(),
                         now.toEpochMilli());
-                insertEvent(c, now, null, null, null, null, "site", "site " + name + " joined the shared store");
+                insertEvent(c, now, null, null, null, null, "site", "site " + name + " joined the store");
                 return false;
             }
             update(c, "UPDATE sites SET heartbeat = ?, timeout_ms = ?, unreachable_since = NULL WHERE name = ?",

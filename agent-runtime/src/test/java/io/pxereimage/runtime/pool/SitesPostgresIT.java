@@ -196,6 +196,57 @@ class SitesPostgresIT {
                 assertThat(msg).startsWith("site A is back").endsWith("reachable again, ready"));
     }
 
+    @Test
+    void serveFromConfigFilesJoinsTheSitesAndRefusesAMachineThatAnotherSiteOwns() throws Exception {
+        Path password = dir.resolve("db-password");
+        java.nio.file.Files.writeString(password, pg.password() + "\n");
+        try (io.pxereimage.runtime.PxeRuntime lyon = serve("lyon", "lyon-m1", "52:54:00:5e:c0:01", password)) {
+            lyon.start();
+            JsonNode sites = getJson(lyon, "/sites");
+            assertThat(sites.findValuesAsText("name")).containsExactly("A", "B", "lyon");
+            assertThat(sites.get(2).get("unreachableAfterSeconds").asInt()).isEqualTo(6);
+            // A-m1 is site A's (from the runtimes above): the same machine at a second site is refused at start
+            io.pxereimage.runtime.PxeRuntime paris = serve("paris", "A-m1", "52:54:00:5e:c1:01", password);
+            try {
+                org.assertj.core.api.Assertions.assertThatThrownBy(paris::start)
+                        .hasMessageContaining("site paris: machines [A-m1 (site A)] belong to another site")
+                        .hasMessageNotContaining(pg.password());
+            } finally {
+                paris.close();
+            }
+            assertThat(getJson(lyon, "/pool/A-m1").get("site").asText()).isEqualTo("A");
+        }
+    }
+
+    private io.pxereimage.runtime.PxeRuntime serve(String site, String machine, String mac, Path password)
+            throws Exception {
+        Path d = dir.resolve("serve-" + site);
+        java.nio.file.Files.createDirectories(d.resolve("files"));
+        String yaml = """
+                address: 127.0.0.1
+                dataDir: %s
+                dhcp: {mode: off}
+                tftp: {port: 0, root: %s}
+                http: {port: 0, bind: 127.0.0.1, filesRoot: %s, apiToken: %s}
+                deploy: {kernel: deploy/vmlinuz}
+                site: {name: %s, heartbeatSeconds: 2, unreachableAfterSeconds: 6}
+                store: {url: "%s", user: %s, passwordFile: %s}
+                machines:
+                  - {mac: "%s", name: %s, action: local, labels: [metal], bmc: {driver: manual}}
+                """.formatted(d.resolve("data"), d, d.resolve("files"), TOKEN, site, url, pg.user(), password,
+                mac, machine);
+        return io.pxereimage.runtime.PxeRuntime.fromConfig(
+                io.pxereimage.runtime.config.ConfigLoader.parse(site + ".yaml", yaml), site + ".yaml");
+    }
+
+    private JsonNode getJson(io.pxereimage.runtime.PxeRuntime r, String path) throws Exception {
+        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.httpPort()
+                + "/api/v1" + path)).header("Authorization", "Bearer " + TOKEN).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
+        return Json.MAPPER.readTree(resp.body());
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------------
 
     /** What the owning site's deploy agent does: takes the job, writes the image; readyWhen: deployed. */
