@@ -320,6 +320,9 @@ public final class PoolStore {
                 insertEvent(c, now, null, null, null, null, "site", why);
                 for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines WHERE owner = ?"
                         + " ORDER BY name", s.name())) {
+                    if (m.state() == MachineState.LEASED && giveBack(c, m, why, now)) {
+                        continue;
+                    }
                     insertEvent(c, now, m.name(), m.lease(), null, null, "site", why + "; the machine keeps its state "
                             + m.state() + " and is not granted until the site is back");
                 }
@@ -328,6 +331,33 @@ public final class PoolStore {
             }
             return marked;
         });
+    }
+
+    /**
+     * A machine granted but not yet touched by its silent site ({@code leased}: the site never queued the deploy
+     * nor asked the BMC) goes back to {@code available} and its lease back to {@code pending}, in this transaction,
+     * so that the lease is served elsewhere instead of waiting for a dead site. Locks allocation, lease, machine:
+     * the grants' order.
+     *
+     * @return false when the machine or its lease moved on meanwhile (it then keeps its state like the others)
+     */
+    private static boolean giveBack(Connection c, MachineStatus m, String why, Instant now) throws SQLException {
+        lockAllocation(c);
+        if (first(queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE id = ? AND state = 'provisioning'"
+                + " FOR UPDATE", m.lease())).isEmpty()) {
+            return false;
+        }
+        String message = why + "; it had not started lease " + m.lease() + ", which waits for another machine";
+        if (update(c, "UPDATE machines SET state = 'available', lease_id = NULL, message = ?, since = ?,"
+                + " version = version + 1 WHERE name = ? AND version = ? AND state = 'leased'", cut(message),
+                now.toEpochMilli(), m.name(), m.version()) != 1) {
+            return false;
+        }
+        update(c, "UPDATE leases SET state = 'pending', machine = NULL, site = NULL, message = ? WHERE id = ?",
+                cut("given back by site " + m.owner() + ", unreachable before it started the deploy; waiting for a"
+                        + " machine"), m.lease());
+        insertEvent(c, now, m.name(), m.lease(), MachineState.LEASED, MachineState.AVAILABLE, "site", message);
+        return true;
     }
 
     /** Every site in the store, by name. */

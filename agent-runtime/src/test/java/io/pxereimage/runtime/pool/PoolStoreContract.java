@@ -251,9 +251,14 @@ abstract class PoolStoreContract {
         store.sync(List.of(machine(2, "rack-b"), machine(3, "rack-b")), "b", T0);
         assertThat(store.heartbeatSite("a", thirty, T0)).isFalse();
         assertThat(store.heartbeatSite("b", thirty, T0)).isFalse();
-        // b holds a lease when it goes silent: the lease stays (the machine may be in use), nothing is lost.
+        // b started one lease (powering) when it went silent: that lease stays, the machine may be in use.
         Lease held = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0);
         assertThat(held.site()).isEqualTo("b");
+        MachineStatus h = store.machine(held.machine()).orElseThrow();
+        store.move(h.name(), h.version(), MachineState.POWERING, "lease", "power on", PoolStore.LeaseEffect.NONE, T0);
+        // The other was granted but never started (leased): it goes back to pending, to be served elsewhere.
+        Lease untouched = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0.plusSeconds(1));
+        String other = untouched.machine();
         assertThat(store.markUnreachableSites("a", T0.plusSeconds(30))).isEmpty();
         store.heartbeatSite("a", thirty, T0.plusSeconds(25));
         // a never marks itself, however late its own heartbeat
@@ -266,18 +271,24 @@ abstract class PoolStoreContract {
                         org.assertj.core.groups.Tuple.tuple("b", true, 2));
         MachineStatus m2 = store.machine(held.machine()).orElseThrow();
         assertThat(m2.unreachable()).isTrue();
-        assertThat(m2.state()).isEqualTo(MachineState.LEASED);
+        assertThat(m2.state()).isEqualTo(MachineState.POWERING);
         assertThat(m2.lease()).isEqualTo(held.id());
-        MachineStatus free = store.machines().stream().filter(m -> m.owner().equals("b") && m.lease() == null)
-                .findFirst().orElseThrow();
-        assertThat(free.state()).isEqualTo(MachineState.AVAILABLE);
-        assertThat(free.unreachable()).isTrue();
-        assertThat(store.events(0, free.name(), null, 100)).extracting(PoolEvent::cause, PoolEvent::to)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("config", "available"),
-                        org.assertj.core.groups.Tuple.tuple("site", null));
-        assertThat(store.events(0, free.name(), null, 100).get(1).message())
+        assertThat(store.events(0, m2.name(), null, 100)).last().satisfies(e -> assertThat(e.message())
                 .contains("site b unreachable: no heartbeat for 31 s (its timeout 30 s), noticed by a")
-                .contains("keeps its state available");
+                .contains("keeps its state powering"));
+        MachineStatus free = store.machine(other).orElseThrow();
+        assertThat(free.state()).isEqualTo(MachineState.AVAILABLE);
+        assertThat(free.lease()).isNull();
+        assertThat(free.unreachable()).isTrue();
+        assertThat(store.events(0, other, null, 100)).extracting(PoolEvent::from, PoolEvent::to)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(null, "available"),
+                        org.assertj.core.groups.Tuple.tuple("available", "leased"),
+                        org.assertj.core.groups.Tuple.tuple("leased", "available"));
+        Lease back = store.lease(untouched.id()).orElseThrow();
+        assertThat(back.state()).isEqualTo(LeaseState.PENDING);
+        assertThat(back.machine()).isNull();
+        assertThat(back.site()).isNull();
+        assertThat(back.message()).startsWith("given back by site b, unreachable before it started the deploy");
         assertThat(store.machine("m1").orElseThrow().unreachable()).isFalse();
 
         // Only b could serve rack-b: not now; wait (saying why) or fail at once with the reason.
@@ -289,6 +300,7 @@ abstract class PoolStoreContract {
         assertThat(waiting.state()).isEqualTo(LeaseState.PENDING);
         assertThat(waiting.message()).startsWith("waiting: every machine matching labels 'rack-b'");
         assertThat(store.grantPending(PoolStore.Caps.NONE, T0.plusSeconds(36))).isEmpty();
+        assertThat(store.lease(untouched.id()).orElseThrow().message()).startsWith("waiting: every machine");
         // a's machine is still granted, by either site's runtime
         assertThat(store.create(ask("c", "rack-a", false), PoolStore.Caps.NONE, T0.plusSeconds(36)).site())
                 .isEqualTo("a");
@@ -300,13 +312,15 @@ abstract class PoolStoreContract {
         assertThat(store.heartbeatSite("b", thirty, T0.plusSeconds(41))).isFalse();
         assertThat(store.machines()).noneMatch(MachineStatus::unreachable);
         assertThat(store.machine(held.machine()).orElseThrow().state()).isEqualTo(MachineState.RELEASING);
-        assertThat(store.events(0, free.name(), null, 100).get(2).message())
-                .isEqualTo("site b is back (unreachable since 2026-11-23T12:00:31Z): reachable again, available");
-        assertThat(store.grantPending(PoolStore.Caps.NONE, T0.plusSeconds(42))).containsExactly(waiting.id());
-        Lease served = store.lease(waiting.id()).orElseThrow();
+        assertThat(store.events(0, other, null, 100)).last().satisfies(e -> assertThat(e.message())
+                .isEqualTo("site b is back (unreachable since 2026-11-23T12:00:31Z): reachable again, available"));
+        // oldest first: the given-back lease gets b's free machine; the later one waits (no reason to give now)
+        assertThat(store.grantPending(PoolStore.Caps.NONE, T0.plusSeconds(42))).containsExactly(untouched.id());
+        Lease served = store.lease(untouched.id()).orElseThrow();
         assertThat(served.site()).isEqualTo("b");
-        assertThat(served.machine()).isEqualTo(free.name());
+        assertThat(served.machine()).isEqualTo(other);
         assertThat(served.message()).isNull();
+        assertThat(store.lease(waiting.id()).orElseThrow().message()).isNull();
         assertThat(PoolInvariants.violations(db)).isEmpty();
     }
 
@@ -316,6 +330,8 @@ abstract class PoolStoreContract {
         store.sync(List.of(machine(1, "rack-b")), "b", T0);
         store.heartbeatSite("b", ten, T0);
         Lease busy = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0);
+        MachineStatus m = store.machine("m1").orElseThrow();
+        store.move("m1", m.version(), MachineState.POWERING, "lease", "power on", PoolStore.LeaseEffect.NONE, T0);
         Lease waiting = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0);
         assertThat(waiting.message()).isNull(); // merely busy
         store.markUnreachableSites("a", T0.plusSeconds(11));

@@ -52,7 +52,8 @@ import io.pxereimage.runtime.testing.PostgresServer;
  * the other site and served by the owner, whose controller drives the BMC and the deploy job; then site A stops
  * (its runtime closed, no goodbye: what a crash looks like to the others) and B marks its machines unreachable
  * within the timeout, refuses or holds leases only A could serve with the reason, and clears the mark when A is back.
- * Heartbeat 0.5 s, timeout 2 s here (defaults 5 s / 30 s).
+ * A lease granted to A in the moment between its stop and B noticing is given back and served by B. Heartbeat 0.5 s,
+ * timeout 2 s here (defaults 5 s / 30 s).
  */
 class SitesPostgresIT {
     static final String TOKEN = "sites-test-token-0123456789abcdef";
@@ -136,10 +137,18 @@ class SitesPostgresIT {
         JsonNode held = post(b, "{\"labels\": \"site-a\", \"client\": \"ci\"}");
         String heldMachine = held.get("machine").asText();
         deployToReady(a, heldMachine);
+        // B's machines are busy too, so that the next lease for any machine goes to A's other one.
+        List<String> atB = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            atB.add(post(a, "{\"labels\": \"site-b\", \"client\": \"ci\"}").get("id").asText());
+        }
 
         long stopped = System.nanoTime();
         a.close();
         a = null;
+        // Asked before B notices: granted A's free machine, which nobody will drive...
+        JsonNode early = post(b, "{\"labels\": \"metal\", \"client\": \"ci\"}");
+        assertThat(early.get("site").asText()).as(early.toString()).isEqualTo("A");
         awaitUpTo(Duration.ofSeconds(15), () -> machine(b, heldMachine).get("unreachable").asBoolean());
         Duration marked = Duration.ofNanos(System.nanoTime() - stopped);
         System.out.println("SITES: site A stopped -> its machines unreachable at B after " + marked.toMillis()
@@ -171,8 +180,16 @@ class SitesPostgresIT {
         JsonNode waiting = post(b, "{\"labels\": \"site-a\", \"client\": \"ci\"}");
         assertThat(waiting.get("state").asText()).isEqualTo("pending");
         assertThat(waiting.get("message").asText()).startsWith("waiting: every machine matching labels 'site-a'");
-        // What either site could serve goes to the live one.
-        assertThat(post(b, "{\"labels\": \"metal\", \"client\": \"ci\"}").get("site").asText()).isEqualTo("B");
+        // ...so marking A gave that lease back: it waits for a machine and gets B's first free one.
+        String earlyId = early.get("id").asText();
+        JsonNode givenBack = get(b, "/leases/" + earlyId);
+        assertThat(givenBack.get("state").asText()).isEqualTo("pending");
+        assertThat(givenBack.get("message").asText()).startsWith("given back by site A, unreachable before it started");
+        assertThat(machine(b, early.get("machine").asText()).get("state").asText()).isEqualTo("available");
+        assertThat(delete(b, "/leases/" + atB.get(0)).statusCode()).isEqualTo(202);
+        awaitUpTo(Duration.ofSeconds(10), () -> get(b, "/leases/" + earlyId).get("state").asText()
+                .equals("provisioning"));
+        assertThat(get(b, "/leases/" + earlyId).get("site").asText()).isEqualTo("B");
 
         // A comes back: the mark goes with its first heartbeat, the waiting lease is served by A's machine.
         long restarted = System.nanoTime();
@@ -282,6 +299,11 @@ class SitesPostgresIT {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private HttpResponse<String> delete(Site s, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(s.base + path)).header("Authorization", "Bearer " + TOKEN)
+                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private JsonNode machine(Site s, String name) {
