@@ -357,8 +357,15 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         Optional<MachineStatus> powering = move(m, MachineState.POWERING, "lease", "deploy job " + job.id() + " of "
                 + image.get().name() + " queued; boot device PXE and power on via " + spec.bmc().driver(),
                 PoolStore.LeaseEffect.NONE);
-        powering.ifPresent(p -> powerOn(spec, p, MachineState.NETBOOTING, "the BMC switched the machine on; waiting"
-                + " for its deploy agent"));
+        if (powering.isEmpty()) {
+            // Moved on meanwhile (the store gave the lease back while this site was marked unreachable): undo.
+            deploy.jobs().cancelQueued(spec.bootMac(), "the machine moved on before its deploy started");
+            jobs.remove(m.name());
+            deploy.registry().put(plan.get());
+            return;
+        }
+        powerOn(spec, powering.get(), MachineState.NETBOOTING, "the BMC switched the machine on; waiting for its"
+                + " deploy agent");
     }
 
     private void restart(MachineStatus m, String why) throws SQLException {
