@@ -610,7 +610,10 @@ public final class MulticastSender {
         List<Receiver> holding = pending(oldest);
         if (holding.size() < activeCount()) { // one that holds everyone back, not a stall of the whole group
             for (Receiver r : holding) {
-                evict(r, "slice " + oldest.index + " still incomplete after " + tuning.evictLag());
+                // alive (it answers) but cannot complete; a silent one is dropped after the phase timeout instead
+                if (now - r.lastHeard < tuning.evictLag().toNanos() / 4) {
+                    evict(r, "slice " + oldest.index + " still incomplete after " + tuning.evictLag());
+                }
             }
         }
     }

@@ -26,7 +26,7 @@ final class RateControl {
     /** Multiplicative decrease on congestion. */
     static final double DECREASE = 0.7;
     /** Answers a receiver must have given before its loss can evict it. */
-    static final int MIN_SAMPLES = 4;
+    static final int MIN_SAMPLES = 6;
     /** Weight of a new sample in a receiver's smoothed loss. */
     static final double LOSS_GAIN = 0.25;
 
@@ -89,10 +89,11 @@ final class RateControl {
     void answer(int receiver, int slice, int lost, int blocks, long measured) {
         double fraction = blocks == 0 ? 0 : (double) lost / blocks;
         double[] l = loss.computeIfAbsent(receiver, k -> new double[2]);
-        l[0] = l[1] == 0 ? fraction : l[0] + LOSS_GAIN * (fraction - l[0]);
+        l[0] += LOSS_GAIN * (fraction - l[0]); // from 0: one bad first slice (a late REGISTER_ACK) is no verdict
         l[1]++;
-        if (fraction <= congestionLoss || l[1] >= MIN_SAMPLES && outlier(receiver, l[0])) {
-            return; // a lone lossy receiver is evicted rather than followed down
+        if (fraction <= congestionLoss || l[1] == 1 || l[1] >= MIN_SAMPLES && outlier(receiver, l[0])) {
+            // a receiver's first answer may follow a late admission; a lone lossy receiver is evicted, not followed
+            return;
         }
         congested.put(slice, true);
         if (slice < recoverFrom) {

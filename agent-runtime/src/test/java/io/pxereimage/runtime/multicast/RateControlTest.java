@@ -36,34 +36,55 @@ class RateControlTest {
         assertThat(rc.lossy()).isEmpty();
     }
 
+    /** Every receiver's first answer (a clean slice 0): a first answer never counts as congestion. */
+    private static RateControl warm(RateControl rc, int receivers) {
+        rc.sending(0);
+        for (int r = 0; r < receivers; r++) {
+            rc.answer(r, 0, 0, BLOCKS, CAP);
+        }
+        rc.sliceDone(0);
+        return rc;
+    }
+
     @Test
-    void congestionDecreasesOncePerEvent() {
+    void aReceiversFirstAnswerIsNoCongestion() {
         RateControl rc = control();
         rc.sending(0);
+        rc.answer(0, 0, BLOCKS, BLOCKS, CAP); // admitted late: missed all of slice 0
+        assertThat(rc.rate()).isEqualTo(CAP);
+        rc.sending(1);
+        rc.answer(0, 1, 500, BLOCKS, CAP);
+        assertThat(rc.decreases()).isEqualTo(1);
+    }
+
+    @Test
+    void congestionDecreasesOncePerEvent() {
+        RateControl rc = warm(control(), 3);
         rc.sending(1);
         rc.sending(2);
-        // three receivers report heavy loss for slice 0, then for slice 1 (sent before the decrease took effect)
+        rc.sending(3);
+        // three receivers report heavy loss for slice 1, then for slices 2 and 3 (sent before the decrease)
         for (int r = 0; r < 3; r++) {
-            rc.answer(r, 0, 400, BLOCKS, CAP);
+            rc.answer(r, 1, 400, BLOCKS, CAP);
         }
         assertThat(rc.rate()).isEqualTo((long) (CAP * RateControl.DECREASE));
         for (int r = 0; r < 3; r++) {
-            rc.answer(r, 1, 400, BLOCKS, CAP);
             rc.answer(r, 2, 400, BLOCKS, CAP);
+            rc.answer(r, 3, 400, BLOCKS, CAP);
         }
         assertThat(rc.decreases()).isEqualTo(1);
-        // slice 3 left after the decrease: its congestion is a new event
-        rc.sending(3);
-        rc.answer(0, 3, 400, BLOCKS, CAP);
+        // slice 4 left after the decrease: its congestion is a new event
+        rc.sending(4);
+        rc.answer(0, 4, 400, BLOCKS, CAP);
         assertThat(rc.decreases()).isEqualTo(2);
         assertThat(rc.rate()).isEqualTo((long) ((long) (CAP * RateControl.DECREASE) * RateControl.DECREASE));
     }
 
     @Test
     void aCappedDecreaseStartsFromTheNominalRate() {
-        RateControl rc = control();
-        rc.sending(0);
-        rc.answer(0, 0, 500, BLOCKS, 20_000_000L); // measured over waits for a full window: not the base
+        RateControl rc = warm(control(), 1);
+        rc.sending(1);
+        rc.answer(0, 1, 500, BLOCKS, 20_000_000L); // measured over waits for a full window: not the base
         assertThat(rc.rate()).isEqualTo((long) (CAP * RateControl.DECREASE));
     }
 
@@ -80,21 +101,22 @@ class RateControlTest {
 
     @Test
     void cleanSlicesRecoverAdditivelyUpToTheCap() {
-        RateControl rc = control();
-        rc.sending(0);
+        RateControl rc = warm(control(), 1);
         rc.sending(1);
-        rc.answer(0, 0, 600, BLOCKS, CAP);
-        long low = rc.rate();
-        rc.sliceDone(0); // the congested slice itself does not count
-        assertThat(rc.rate()).isEqualTo(low);
-        rc.answer(0, 1, 0, BLOCKS, CAP);
-        rc.sliceDone(1); // sent before the decrease took effect: says nothing about the new rate
-        assertThat(rc.rate()).isEqualTo(low);
         rc.sending(2);
-        rc.answer(0, 2, 3, BLOCKS, CAP);
-        rc.sliceDone(2);
+        rc.answer(0, 1, 600, BLOCKS, CAP);
+        long low = rc.rate();
+        assertThat(low).isLessThan(CAP);
+        rc.sliceDone(1); // the congested slice itself does not count
+        assertThat(rc.rate()).isEqualTo(low);
+        rc.answer(0, 2, 0, BLOCKS, CAP);
+        rc.sliceDone(2); // sent before the decrease took effect: says nothing about the new rate
+        assertThat(rc.rate()).isEqualTo(low);
+        rc.sending(3);
+        rc.answer(0, 3, 3, BLOCKS, CAP);
+        rc.sliceDone(3);
         assertThat(rc.rate()).isEqualTo(low + CAP / 16);
-        for (int slice = 3; slice < 40; slice++) {
+        for (int slice = 4; slice < 40; slice++) {
             rc.sending(slice);
             rc.sliceDone(slice);
         }
@@ -104,8 +126,7 @@ class RateControlTest {
     @Test
     void withoutACapUnpacedUntilCongestionThenFromTheMeasuredRate() {
         RateControl rc = new RateControl(0, FLOOR, 0.2, 0.3);
-        rc.sending(0);
-        rc.sliceDone(0);
+        warm(rc, 1);
         assertThat(rc.rate()).isZero(); // unpaced
         rc.sending(1);
         rc.answer(0, 1, 300, BLOCKS, 80_000_000L);
