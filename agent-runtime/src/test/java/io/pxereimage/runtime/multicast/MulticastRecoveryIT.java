@@ -26,8 +26,8 @@ import io.pxereimage.runtime.pxe.NetLab;
 
 /**
  * Receivers that do not get the whole image by multicast finish over HTTP Range and verify: a receiver killed and
- * restarted mid-session resumes from its saved bitmap, a receiver that
- * loses too much leaves (LEAVE LOSSY). The receivers run the agent's multicast deploy path
+ * restarted mid-session resumes from its saved bitmap, a late joiner takes what it missed, a receiver that loses
+ * too much leaves (LEAVE LOSSY) or is told to (LEAVE TOO_SLOW). The receivers run the agent's multicast deploy path
  * ({@code io.pxereimage.agent.MulticastFileDeploy}, a file standing in for the disk); the image is served by the
  * runtime's {@code HttpServer} ({@link ImageServerMain}) in the sender's namespace. Namespaces {@code pxq-*},
  * 10.231.101.0/24. Build first: {@code mvn -o -q -DskipTests install}.
@@ -164,6 +164,26 @@ class MulticastRecoveryIT {
         }
     }
 
+    /** Waits until the receiver's saved bitmap names a block at or past {@code block} (its length grows with it). */
+    private static void awaitSavedProgress(Receiver r, int block) throws Exception {
+        Path dir = r.state().resolve("multicast");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            long size = 0;
+            if (Files.isDirectory(dir)) {
+                try (var files = Files.list(dir)) {
+                    size = files.filter(f -> f.toString().endsWith(".bitmap")).mapToLong(f -> f.toFile().length())
+                            .max().orElse(0);
+                }
+            }
+            if (size >= 53 + block / 8) { // header 53 bytes, then the bitmap up to its highest set bit
+                return;
+            }
+            assertThat(System.nanoTime()).as("%s saves progress", r.role()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
     private static List<long[]> ranges(String list) {
         List<long[]> out = new ArrayList<>();
         if (!list.equals("none")) {
@@ -188,7 +208,7 @@ class MulticastRecoveryIT {
             Process p2 = s.start(victim);
             Thread.sleep(1500); // both listening
             CompletableFuture<NetLab.Result> sender = s.send(8L << 20); // 32 MiB at 8 MiB/s: ~4 s
-            Thread.sleep(2500);
+            awaitSavedProgress(victim, 4096); // ~6 MiB: the kill comes mid-session, also on a loaded machine
             p2.descendants().forEach(ProcessHandle::destroyForcibly);
             p2.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no goodbye, no last checkpoint
             List<long[]> before = s.saved(victim);
@@ -217,22 +237,64 @@ class MulticastRecoveryIT {
 
     @Test
     void receiverThatLosesTooMuchLeavesAndFinishesOverHttp() throws Exception {
-        try (Session s = new Session("rl", 24 << 20)) {
+        Map<String, String> sender = leavesAndFinishesOverHttp("rl", new String[] {"--loss", "0.4", "--leave-loss",
+                "0.2"}, new String[0], "LEFT", "left the session (LEAVE LOSSY)");
+        assertThat(sender.get("left")).isEqualTo("1");
+    }
+
+    @Test
+    void receiverToldToLeaveBySenderFinishesOverHttp() throws Exception {
+        // the receiver would stay (no loss threshold); the sender evicts it above 15 % smoothed loss
+        Map<String, String> sender = leavesAndFinishesOverHttp("re", new String[] {"--loss", "0.3", "--leave-loss",
+                "0"}, new String[] {"--evict-loss", "0.15"}, "TOLD_TO_LEAVE", "the sender sent LEAVE TOO_SLOW");
+        assertThat(sender.get("evicted")).isEqualTo("1");
+    }
+
+    /** Receiver 2 (with {@code receiverOptions}) leaves or is told to; returns the sender's report. */
+    private static Map<String, String> leavesAndFinishesOverHttp(String tag, String[] receiverOptions,
+            String[] senderOptions, String outcome, String logged) throws Exception {
+        try (Session s = new Session(tag, 24 << 20)) {
             Receiver steady = s.receiver(1, 10);
             Receiver lossy = s.receiver(2, 10);
             Process p1 = s.start(steady);
-            Process p2 = s.start(lossy, "--loss", "0.4", "--leave-loss", "0.2");
+            Process p2 = s.start(lossy, receiverOptions);
             Thread.sleep(1500);
-            CompletableFuture<NetLab.Result> sender = s.send(16L << 20);
+            CompletableFuture<NetLab.Result> sender = s.send(16L << 20, senderOptions);
             Map<String, String> r2 = s.finished(lossy, p2);
-            assertThat(r2.get("outcome")).isEqualTo("LEFT");
-            assertThat(Files.readString(lossy.log())).contains("left the session (LEAVE LOSSY)");
+            assertThat(r2.get("outcome")).isEqualTo(outcome);
+            assertThat(Files.readString(lossy.log())).contains(logged);
             long http = Long.parseLong(r2.get("http_bytes"));
             assertThat(http).isPositive();
             assertThat(Long.parseLong(r2.get("multicast_bytes")) + http).isEqualTo(s.size);
             Map<String, String> r1 = s.finished(steady, p1);
             assertThat(r1.get("outcome")).isEqualTo("VERIFIED");
             assertThat(r1.get("http_bytes")).isEqualTo("0");
+            NetLab.Result snd = sender.get(120, TimeUnit.SECONDS);
+            assertThat(snd.exit()).as("sender: %s", snd.output()).isZero();
+            Map<String, String> report = MulticastDistributionIT.fields(snd.output(), "REPORT");
+            System.out.println("sender: " + report);
+            return report;
+        }
+    }
+
+    @Test
+    void lateJoinerTakesWhatItMissedOverHttp() throws Exception {
+        try (Session s = new Session("rj", 32 << 20)) {
+            Receiver early = s.receiver(1, 10);
+            Receiver late = s.receiver(2, 10);
+            Process p1 = s.start(early);
+            Thread.sleep(1500);
+            // the session starts with receiver 1 alone; receiver 2 starts 1.5 s into the ~4 s transfer
+            CompletableFuture<NetLab.Result> sender = s.send(8L << 20, "--min-receivers", "1", "--max-wait", "2");
+            Thread.sleep(2000 + 1500);
+            Map<String, String> r2 = s.finished(late, s.start(late));
+            assertThat(r2.get("outcome")).isEqualTo("INCOMPLETE");
+            long http = Long.parseLong(r2.get("http_bytes"));
+            long mc = Long.parseLong(r2.get("multicast_bytes"));
+            assertThat(http).as("what went out before it joined").isPositive();
+            assertThat(mc).as("the rest by multicast").isPositive();
+            assertThat(http + mc).isEqualTo(s.size);
+            s.finished(early, p1);
             NetLab.Result snd = sender.get(120, TimeUnit.SECONDS);
             assertThat(snd.exit()).as("sender: %s", snd.output()).isZero();
             System.out.println("sender: " + MulticastDistributionIT.fields(snd.output(), "REPORT"));
