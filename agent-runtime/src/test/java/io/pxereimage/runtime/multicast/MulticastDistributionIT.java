@@ -30,7 +30,7 @@ import io.pxereimage.runtime.testing.Prerequisites;
  * receivers. Build first: {@code mvn -o -q -DskipTests install}.
  */
 class MulticastDistributionIT {
-    private static final Path AGENT_JAR = Path.of("..", "deploy-agent", "target", "deploy-agent.jar");
+    static final Path AGENT_JAR = Path.of("..", "deploy-agent", "target", "deploy-agent.jar");
     private static final String GROUP = "239.231.74.1";
     private static final String DATA_GROUP = "239.231.74.2";
 
@@ -231,11 +231,11 @@ class MulticastDistributionIT {
         throw new IOException("tc netem failed: " + r.output());
     }
 
-    private static void route(NetLab lab, String ns) throws IOException {
+    static void route(NetLab lab, String ns) throws IOException {
         lab.sh("ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", "eth0");
     }
 
-    private static Map<String, String> fields(String output, String tag) {
+    static Map<String, String> fields(String output, String tag) {
         Matcher m = Pattern.compile("(?m)^" + tag + " (.*)$").matcher(output);
         assertThat(m.find()).as("%s line in: %s", tag, output).isTrue();
         Map<String, String> f = new LinkedHashMap<>();
@@ -246,7 +246,7 @@ class MulticastDistributionIT {
         return f;
     }
 
-    private static byte[] sha256(Path p) throws Exception {
+    static byte[] sha256(Path p) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
     }
 
