@@ -59,6 +59,12 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
     private static final Logger LOG = LoggerFactory.getLogger(MulticastSessions.class);
     /** Session progress events at these steps (percent of the slowest receiver): a readable log. */
     private static final int PROGRESS_STEP = 25;
+    /**
+     * Agent messages that say it took (part of) the image over HTTP: "...: unicast", "N bytes still missing",
+     * "N bytes by HTTP Range" with N > 0 (the agent's MulticastDeploy words them so).
+     */
+    private static final java.util.regex.Pattern FALLBACK = java.util.regex.Pattern.compile(
+            ": unicast$|\\b[1-9]\\d* bytes (still missing|by HTTP Range)");
 
     /** Runs a sender: {@code new MulticastSender(config).run()}, or a stand-in in tests. */
     @FunctionalInterface
@@ -404,11 +410,11 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
         }
         for (AgentEvent e : batch) {
             String msg = e.message();
-            if (msg != null && ("multicast".equals(e.kind()) || msg.regionMatches(true, 0, "multicast", 0, 9))) {
-                boolean fallback = msg.contains("unicast") || msg.contains("HTTP");
+            if (msg != null && ("multicast".equals(e.kind()) || msg.toLowerCase(Locale.ROOT).contains("multicast"))) {
+                boolean fallback = FALLBACK.matcher(msg).find();
                 events.add(job.machine(), fallback ? "multicast-fallback" : "multicast", "agent: " + printable(msg));
                 if (fallback) {
-                    count("pxe_multicast_fallbacks_total", "agents that deployed (part of) an image over HTTP",
+                    count("pxe_multicast_fallbacks_total", "agents that took (part of) an image over HTTP instead",
                             "source", "agent");
                 }
             }

@@ -289,6 +289,28 @@ class MulticastSessionsTest {
     }
 
     @Test
+    void agentMulticastMessagesBecomeMachineEventsFallbacksStandOut() throws Exception {
+        start(0);
+        ImageEntry a = image("a", (byte) 1, null);
+        deploy.flow().reimageTogether(List.of(new DeployFlow.Member(plan(0), null, null)), a);
+        JobRecord j = take(0, 1000);
+        deploy.jobs().addEvents(MACS.get(0), j.id(), List.of(
+                AgentEvent.log(Instant.now(), "wrote 4096 bytes"),
+                AgentEvent.log(Instant.now(), "multicast LEFT (loss 12% above 10%): 1436 bytes by multicast,"
+                        + " 2660 bytes still missing"),
+                AgentEvent.log(Instant.now(), "image complete: 1436 bytes by multicast, 2660 bytes by HTTP Range,"
+                        + " 0 bytes from an earlier run"),
+                AgentEvent.log(Instant.now(), "image complete: 4096 bytes by multicast, 0 bytes by HTTP Range,"
+                        + " 0 bytes from an earlier run")));
+        assertThat(events(0, "multicast-fallback")).containsExactly(
+                "agent: multicast LEFT (loss 12% above 10%): 1436 bytes by multicast, 2660 bytes still missing",
+                "agent: image complete: 1436 bytes by multicast, 2660 bytes by HTTP Range, 0 bytes from an earlier run");
+        assertThat(events(0, "multicast")).contains(
+                "agent: image complete: 4096 bytes by multicast, 0 bytes by HTTP Range, 0 bytes from an earlier run")
+                .noneMatch(e -> e.contains("wrote 4096"));
+    }
+
+    @Test
     void explicitSessionsAreRefusedWithAReason() throws Exception {
         start(0);
         ImageEntry gz = image("gz", (byte) 1, null);
