@@ -322,7 +322,7 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
             }
             names.add(j.machine());
         }
-        count("pxe_multicast_sessions_created_total", "multicast sessions created", "how",
+        count("pxe_multicast_sessions_opened_total", "multicast sessions made (explicit or by the window)", "how",
                 how.equals("explicit") ? "explicit" : "window");
         String text = "session " + s.id + " created with " + names.size() + " receivers " + names + " for "
                 + image.name() + " (" + how + "): control " + control().getAddress().getHostAddress() + ":"

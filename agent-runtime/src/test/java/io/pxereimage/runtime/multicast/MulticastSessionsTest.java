@@ -22,7 +22,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pxereimage.protocol.AgentEvent;
 import io.pxereimage.protocol.Job;
 import io.pxereimage.protocol.JobResult;
@@ -52,7 +53,7 @@ class MulticastSessionsTest {
     MachineRegistry registry;
     DeployServices deploy;
     MulticastSessions sessions;
-    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final BlockingQueue<MulticastSender.Config> sent = new LinkedBlockingQueue<>();
     /** What the stand-in sender returns for a config (default: every receiver verified). */
     volatile Sender sender = c -> report(c, "verified");
@@ -189,6 +190,11 @@ class MulticastSessionsTest {
         assertThat(counter("pxe_multicast_receivers_total", "outcome", "verified")).isEqualTo(2);
         assertThat(counter("pxe_multicast_sessions_total", "result", "done")).isEqualTo(1);
         assertThat(meters.find("pxe_multicast_repair_packets_total").counter().count()).isEqualTo(1);
+        // every series scrapes (Prometheus refuses a name whose tag keys differ from another's of the same base)
+        assertThat(meters.scrape()).contains("pxe_multicast_sessions_opened_total{how=\"window\"} 1.0")
+                .contains("pxe_multicast_sessions_total{result=\"done\"} 1.0")
+                .contains("pxe_multicast_receivers_total{outcome=\"verified\"} 2.0")
+                .contains("pxe_multicast_image_bytes_total 4096.0").contains("pxe_multicast_sessions_active 0.0");
         assertThat(sessions.sessions()).singleElement().satisfies(s -> {
             assertThat(s.receivers()).extracting(MulticastSessions.ReceiverView::outcome)
                     .containsExactly("verified", "verified");

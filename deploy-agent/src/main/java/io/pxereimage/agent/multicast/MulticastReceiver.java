@@ -267,7 +267,11 @@ public final class MulticastReceiver {
                                 continue;
                             }
                             if (ch == control && !(p instanceof Packet.Leave)) {
-                                continue; // later ANNOUNCEs and REGISTER_ACKs: nothing to do
+                                if (p instanceof Packet.Announce a && session != null
+                                        && a.header().session() == announce.header().session()) {
+                                    lastHeard = now; // still admitting others (maxWait): the sender is alive
+                                }
+                                continue; // later REGISTER_ACKs: nothing to do
                             }
                             if (session == null) {
                                 // data before our REGISTER_ACK: the ACK was lost, ask again (at most every 100 ms)
