@@ -13,7 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -85,11 +84,16 @@ final class MulticastDeploy {
                     + state.getFileName() + ")");
         }
         Progress progress = new Progress(layout.neededBytes(), config.eventInterval, ctx::event);
-        Checkpoints checkpoints = new Checkpoints(ch, state, sha, layout, progress);
+        ImageCheck check = new ImageCheck(image);
+        Checkpoints checkpoints = new Checkpoints(ch, state, sha, layout, progress, check);
         MulticastReceiver.Result received;
         try {
             checkpoints.start();
-            received = receive(ch, image, m, sha, layout, resumed);
+            try {
+                received = receive(ch, image, m, sha, layout, resumed, check);
+            } catch (java.io.InterruptedIOException e) {
+                throw new InterruptedException(e.getMessage()); // stopped, not failed
+            }
             long onDisk = present(layout);
             if (onDisk == 0 && (received.outcome() == MulticastReceiver.Outcome.NO_ANNOUNCE
                     || received.outcome() == MulticastReceiver.Outcome.NOT_ADMITTED)) {
@@ -108,7 +112,7 @@ final class MulticastDeploy {
                 }
                 fill(ch, URI.create(image.url()), layout);
                 checkpoints.save();
-                verify(ch, image, layout, URI.create(image.url()));
+                verify(ch, image, check, URI.create(image.url()));
             }
         } finally {
             checkpoints.stop();
@@ -127,7 +131,7 @@ final class MulticastDeploy {
     }
 
     private MulticastReceiver.Result receive(FileChannel ch, Job.ImageRef image, Job.Multicast m, byte[] sha,
-            ImageLayout layout, BlockBitmap resumed) throws IOException {
+            ImageLayout layout, BlockBitmap resumed, ImageCheck check) throws IOException {
         NetworkInterface nif = bootInterface();
         MulticastReceiver.Config rc = new MulticastReceiver.Config(
                 new InetSocketAddress(InetAddress.getByName(m.controlGroup()), m.controlPort()), nif, m.receiverId(),
@@ -163,7 +167,7 @@ final class MulticastDeploy {
             @Override
             public boolean verify() {
                 try {
-                    return ReadBack.check(ch, image).ok();
+                    return check.finish(ch).ok(); // most of it was read while the rest arrived
                 } catch (IOException e) {
                     ctx.log("reading the image back failed: " + e.getMessage());
                     return false;
@@ -203,15 +207,15 @@ final class MulticastDeploy {
     }
 
     /** Read back and check; a block-map range that fails is fetched again over HTTP once, as unicast does. */
-    private void verify(FileChannel ch, Job.ImageRef image, ImageLayout layout, URI uri) throws IOException {
-        ReadBack.Verification v = ReadBack.check(ch, image);
+    private void verify(FileChannel ch, Job.ImageRef image, ImageCheck check, URI uri) throws IOException {
+        ImageCheck.Verification v = check.finish(ch);
         if (!v.badRanges().isEmpty()) {
             byte[] buf = new byte[BUFFER];
             for (Job.BlockRange r : v.badRanges()) {
                 ctx.log("range " + r.offset() + "+" + r.length() + " failed verification; fetching it again");
                 fetch(ch, uri, r.offset(), r.offset() + r.length(), buf);
             }
-            v = ReadBack.check(ch, image);
+            v = ImageCheck.check(ch, image);
         }
         if (!v.ok()) {
             throw new IOException("image verification failed: " + v.failure());
@@ -293,7 +297,7 @@ final class MulticastDeploy {
 
     /**
      * Once a second: snapshot the bitmap, fdatasync the target, then save the snapshot (so it never names a block
-     * that is not durable), and report progress.
+     * that is not durable); report progress; read back and hash the complete prefix of the image.
      */
     private final class Checkpoints {
         private final FileChannel ch;
@@ -301,15 +305,17 @@ final class MulticastDeploy {
         private final byte[] sha;
         private final ImageLayout layout;
         private final Progress progress;
+        private final ImageCheck check;
         private Thread thread;
         private volatile boolean running;
 
-        Checkpoints(FileChannel ch, Path file, byte[] sha, ImageLayout layout, Progress progress) {
+        Checkpoints(FileChannel ch, Path file, byte[] sha, ImageLayout layout, Progress progress, ImageCheck check) {
             this.ch = ch;
             this.file = file;
             this.sha = sha;
             this.layout = layout;
             this.progress = progress;
+            this.check = check;
         }
 
         void start() {
@@ -320,6 +326,10 @@ final class MulticastDeploy {
                         Thread.sleep(config.checkpointInterval.toMillis());
                         save();
                         progress.update(present(layout));
+                        BlockBitmap b = bitmap.get();
+                        if (b != null) { // the complete prefix is final: verify it now, not all at DONE
+                            check.advance(ch, b.start(b.nextMissing(0)));
+                        }
                     } catch (InterruptedException e) {
                         return;
                     } catch (IOException | RuntimeException e) {
@@ -347,64 +357,6 @@ final class MulticastDeploy {
                 thread.interrupt();
                 thread.join();
                 thread = null;
-            }
-        }
-    }
-
-    /** Reads an image back from the disk and checks it like a unicast deploy does while writing. */
-    static final class ReadBack {
-        record Verification(String sha256, String expected, List<Job.BlockRange> badRanges) {
-            boolean ok() {
-                return badRanges.isEmpty() && sha256.equalsIgnoreCase(expected);
-            }
-
-            String failure() {
-                return badRanges.isEmpty() ? "sha256 " + sha256 + " != expected " + expected
-                        : badRanges.size() + " block-map ranges do not match their sha256, first at offset "
-                                + badRanges.get(0).offset();
-            }
-        }
-
-        private ReadBack() {
-        }
-
-        /** Whole-image SHA-256 (block-map gaps count as zeroes, as in unicast) and each range's SHA-256. */
-        static Verification check(FileChannel ch, Job.ImageRef image) throws IOException {
-            MessageDigest whole = DeployImage.sha256();
-            ByteBuffer buf = ByteBuffer.allocate(BUFFER);
-            List<Job.BlockRange> bad = new ArrayList<>();
-            if (image.blockMap().isEmpty()) {
-                read(ch, 0, image.sizeBytes(), buf, whole, null);
-            } else {
-                long hashedTo = 0;
-                for (Job.BlockRange r : image.blockMap()) {
-                    DeployImage.hashZeros(whole, r.offset() - hashedTo, new byte[BUFFER]);
-                    MessageDigest range = DeployImage.sha256();
-                    read(ch, r.offset(), r.offset() + r.length(), buf, whole, range);
-                    if (!HexFormat.of().formatHex(range.digest()).equalsIgnoreCase(r.sha256())) {
-                        bad.add(r);
-                    }
-                    hashedTo = r.offset() + r.length();
-                }
-                DeployImage.hashZeros(whole, image.sizeBytes() - hashedTo, new byte[BUFFER]);
-            }
-            return new Verification(HexFormat.of().formatHex(whole.digest()), image.sha256(), bad);
-        }
-
-        private static void read(FileChannel ch, long from, long to, ByteBuffer buf, MessageDigest a,
-                MessageDigest b) throws IOException {
-            for (long pos = from; pos < to;) {
-                buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
-                int n = ch.read(buf, pos);
-                if (n < 0) {
-                    throw new IOException("the target ends at byte " + pos + ", the image at " + to);
-                }
-                buf.flip();
-                if (b != null) {
-                    b.update(buf.duplicate());
-                }
-                a.update(buf);
-                pos += n;
             }
         }
     }

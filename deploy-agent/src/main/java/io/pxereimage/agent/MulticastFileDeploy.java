@@ -62,7 +62,7 @@ public final class MulticastFileDeploy {
                 StandardOpenOption.WRITE)) {
             s = new MulticastDeploy(config, HttpClient.newHttpClient(), new JobContext(job.id(), null))
                     .write(ch, out, job.image(), job.multicast());
-            verified = !s.fellBack() && MulticastDeploy.ReadBack.check(ch, job.image()).ok();
+            verified = !s.fellBack() && ImageCheck.check(ch, job.image()).ok();
         }
         StringJoiner ranges = new StringJoiner(",");
         s.httpRanges().forEach(r -> ranges.add(r[0] + "-" + r[1]));

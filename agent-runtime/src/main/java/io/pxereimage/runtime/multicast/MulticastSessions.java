@@ -495,7 +495,7 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
             String detail = o == null ? "never registered (the machine did not take its job within "
                     + settings.maxWait().toSeconds() + " s of the first, or multicast does not reach it): it deploys"
                     + " over HTTP" : o.verified() ? "received and verified the whole image"
-                    : o.failure() == null ? "no result" : o.failure();
+                    : o.failure() != null ? o.failure() : o.finishesOverHttp() ? o.overHttp() : "no result";
             if (outcome.equals("dropped") && o != null) {
                 detail = detail + "; the agent finishes over HTTP or fails";
             }
@@ -515,7 +515,11 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
                 .register(meters).increment(r.repairPackets());
         String text = String.format(Locale.ROOT, "session %s done: %d bytes in %.1f s (%.1f MiB/s), %d data + %d"
                 + " repair packets, %d of %d receivers verified", s.id, r.imageBytes(), r.nanos() / 1e9,
-                r.mibPerSecond(), r.dataPackets(), r.repairPackets(), verified, members.size());
+                r.mibPerSecond(), r.dataPackets(), r.repairPackets(), verified, members.size())
+                + (r.rateDecreases() == 0 ? "" : String.format(Locale.ROOT, "; rate lowered %d times (lowest %.1f"
+                        + " MiB/s)", r.rateDecreases(), r.lowestRate() / 1048576.0))
+                + (r.lateJoiners() + r.evicted() + r.left() == 0 ? "" : "; " + r.lateJoiners() + " joined late, "
+                        + r.evicted() + " told to leave, " + r.left() + " left");
         members.forEach(m -> events.add(m.job.machine(), "multicast", text));
         end(s, State.DONE, null);
     }
@@ -527,6 +531,9 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
         }
         if (o.verified()) {
             return "verified";
+        }
+        if (o.failure() == null && o.finishesOverHttp()) {
+            return "left";
         }
         String f = o.failure() == null ? "" : o.failure().toLowerCase(Locale.ROOT);
         if (f.startsWith("left") || f.contains("http")) {

@@ -171,6 +171,7 @@ public final class MulticastReceiver {
             Packet.Announce announce = null;
             SocketAddress senderAddress = null;
             ReceiverSession session = null;
+            ReceiverSessionFactory pending = null;
             long lastRegister = 0;
             long firstAnnounce = 0;
             long lastHeard = 0;
@@ -320,8 +321,6 @@ public final class MulticastReceiver {
             }
         }
     }
-
-    private ReceiverSessionFactory pending;
 
     /** What is needed to create the session once REGISTER_ACK gives the receiver's index. */
     private record ReceiverSessionFactory(Packet.Announce announce, FileChannel file, BlockBitmap bitmap,
