@@ -22,11 +22,16 @@ import io.pxereimage.runtime.multicast.MulticastSettings;
  * @param phaseTimeoutSeconds a receiver silent this long in a phase leaves the session (finishes over HTTP)
  * @param announceWaitSeconds an agent that hears no ANNOUNCE within this long deploys by unicast on its own
  * @param maxSessions sessions running at once (each has its own data group)
+ * @param minRateMbps rate control (following the slowest receiver) never goes below this; default 8
+ * @param evictAfterSeconds a receiver that keeps a slice open this long is told to leave (finishes over HTTP);
+ *                          0 = never; default 4
+ * @param evictLossPercent a receiver whose loss stays above this is told to leave; 0 = never; default 30
  */
 public record MulticastSection(String group, Integer port,
         @com.fasterxml.jackson.annotation.JsonProperty("interface") String interfaceName, Integer windowSeconds,
         Integer rateMbps, Integer minReceivers, Integer maxWaitSeconds, Integer phaseTimeoutSeconds,
-        Integer announceWaitSeconds, Integer maxSessions) {
+        Integer announceWaitSeconds, Integer maxSessions, Integer minRateMbps, Integer evictAfterSeconds,
+        Integer evictLossPercent) {
 
     public MulticastSection {
         group = group == null ? "239.255.80.1" : group;
@@ -45,6 +50,12 @@ public record MulticastSection(String group, Integer port,
         phaseTimeoutSeconds = Fields.range("phaseTimeoutSeconds", phaseTimeoutSeconds, 10, 1, 600);
         announceWaitSeconds = Fields.range("announceWaitSeconds", announceWaitSeconds, 10, 1, 600);
         maxSessions = Fields.range("maxSessions", maxSessions, 4, 1, 64);
+        minRateMbps = Fields.range("minRateMbps", minRateMbps, 8, 1, 100_000);
+        if (rateMbps != 0 && minRateMbps > rateMbps) {
+            throw new IllegalArgumentException("minRateMbps: " + minRateMbps + " is above rateMbps " + rateMbps);
+        }
+        evictAfterSeconds = Fields.range("evictAfterSeconds", evictAfterSeconds, 4, 0, 3600);
+        evictLossPercent = Fields.range("evictLossPercent", evictLossPercent, 30, 0, 100);
         int last = (g.getAddress()[3] & 0xff) + maxSessions;
         if (last > 255) {
             throw new IllegalArgumentException("group: " + group + " leaves no room for " + maxSessions
@@ -56,6 +67,7 @@ public record MulticastSection(String group, Integer port,
         return new MulticastSettings(Fields.ipv4("group", group), port, interfaceName,
                 Duration.ofSeconds(windowSeconds), rateMbps * 1_000_000L / 8, minReceivers,
                 Duration.ofSeconds(maxWaitSeconds), Duration.ofSeconds(phaseTimeoutSeconds), announceWaitSeconds,
-                maxSessions);
+                maxSessions, minRateMbps * 1_000_000L / 8, Duration.ofSeconds(evictAfterSeconds),
+                evictLossPercent / 100.0);
     }
 }

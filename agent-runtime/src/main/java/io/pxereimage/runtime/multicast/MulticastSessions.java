@@ -459,7 +459,8 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
         MulticastSender.Config config = new MulticastSender.Config(s.file, HexFormat.of().parseHex(s.image.sha256()),
                 control(), new InetSocketAddress(settings.dataGroup(s.slot), settings.port() + 1), iface,
                 MulticastCodec.ETHERNET_BLOCK, 1024, settings.rateBytesPerSecond(), tokens,
-                Math.min(settings.minReceivers(), tokens.size()), settings.maxWait(), settings.phaseTimeout());
+                Math.min(settings.minReceivers(), tokens.size()), settings.maxWait(), settings.phaseTimeout(),
+                settings.tuning());
         String text = "session " + s.id + " started: announcing " + s.image.name() + " (" + s.image.sizeBytes()
                 + " bytes) on " + iface.getName() + ", waiting up to " + settings.maxWait().toSeconds() + " s for "
                 + tokens.size() + " receivers" + (settings.rateBytesPerSecond() == 0 ? "" : ", cap "

@@ -19,10 +19,27 @@ import java.time.Duration;
  * @param phaseTimeout a receiver silent this long in a phase leaves the session
  * @param announceWaitSeconds told to agents: no ANNOUNCE within this long, deploy by unicast
  * @param maxSessions sessions running at once
+ * @param minRateBytesPerSecond rate control's floor; with {@code evictLag} and {@code evictLoss} the sender's
+ *        {@link MulticastSender.Tuning}
  */
 public record MulticastSettings(Inet4Address group, int port, String interfaceName, Duration window,
         long rateBytesPerSecond, int minReceivers, Duration maxWait, Duration phaseTimeout, int announceWaitSeconds,
-        int maxSessions) {
+        int maxSessions, long minRateBytesPerSecond, Duration evictLag, double evictLoss) {
+
+    /** With the sender's default tuning. */
+    public MulticastSettings(Inet4Address group, int port, String interfaceName, Duration window,
+            long rateBytesPerSecond, int minReceivers, Duration maxWait, Duration phaseTimeout,
+            int announceWaitSeconds, int maxSessions) {
+        this(group, port, interfaceName, window, rateBytesPerSecond, minReceivers, maxWait, phaseTimeout,
+                announceWaitSeconds, maxSessions, MulticastSender.Tuning.DEFAULT.minRateBytesPerSecond(),
+                MulticastSender.Tuning.DEFAULT.evictLag(), MulticastSender.Tuning.DEFAULT.evictLoss());
+    }
+
+    /** The sender's tuning: its defaults with this floor and these eviction rules. */
+    public MulticastSender.Tuning tuning() {
+        MulticastSender.Tuning d = MulticastSender.Tuning.DEFAULT;
+        return new MulticastSender.Tuning(d.window(), minRateBytesPerSecond, d.congestionLoss(), evictLoss, evictLag);
+    }
 
     /** The data group of session slot {@code slot} (0-based). */
     public Inet4Address dataGroup(int slot) {

@@ -28,6 +28,9 @@ class MulticastConfigTest {
               phaseTimeoutSeconds: 7
               announceWaitSeconds: 15
               maxSessions: 3
+              minRateMbps: 2
+              evictAfterSeconds: 0
+              evictLossPercent: 50
             """;
 
     @Test
@@ -50,6 +53,9 @@ class MulticastConfigTest {
         assertThat(s.announceWaitSeconds()).isEqualTo(10);
         assertThat(s.maxSessions()).isEqualTo(4);
         assertThat(s.dataGroup(0).getHostAddress()).isEqualTo("239.255.80.2");
+        assertThat(s.tuning().minRateBytesPerSecond()).isEqualTo(1_000_000L);
+        assertThat(s.tuning().evictLag()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(s.tuning().evictLoss()).isEqualTo(0.3);
         assertThat(s.dataGroup(3).getHostAddress()).isEqualTo("239.255.80.5");
     }
 
@@ -67,6 +73,9 @@ class MulticastConfigTest {
         assertThat(s.announceWaitSeconds()).isEqualTo(15);
         assertThat(s.maxSessions()).isEqualTo(3);
         assertThat(s.dataGroup(2).getHostAddress()).isEqualTo("239.1.2.13");
+        assertThat(s.tuning().minRateBytesPerSecond()).isEqualTo(250_000L);
+        assertThat(s.tuning().evictLag()).isZero();
+        assertThat(s.tuning().evictLoss()).isEqualTo(0.5);
     }
 
     @Test
@@ -88,6 +97,10 @@ class MulticastConfigTest {
         assertThatThrownBy(() -> ConfigLoader.parse("site.yaml", FULL.replace("interface: eth1",
                 "interface: \"eth 1\""))).hasMessageStartingWith("site.yaml:7:")
                 .hasMessageContaining("multicast.interface: not an interface name");
+        assertThatThrownBy(() -> ConfigLoader.parse("site.yaml", FULL.replace("minRateMbps: 2", "minRateMbps: 200")))
+                .hasMessageContaining("multicast.minRateMbps: 200 is above rateMbps 100");
+        assertThatThrownBy(() -> ConfigLoader.parse("site.yaml", FULL.replace("evictLossPercent: 50",
+                "evictLossPercent: 101"))).hasMessageContaining("multicast.evictLossPercent: 101 is outside 0..100");
         assertThatThrownBy(() -> ConfigLoader.parse("site.yaml", FULL.replace("rateMbps", "rate")))
                 .hasMessageStartingWith("site.yaml:9:").hasMessageContaining("unknown field 'rate'");
         assertThatThrownBy(() -> ConfigLoader.parse("site.yaml", "address: 10.99.0.1\nmulticast: {}\n"))

@@ -60,11 +60,13 @@ class MulticastE2EIT {
                   group: 239.255.102.1
                   windowSeconds: 0
                   rateMbps: %s
+                  minRateMbps: 2
+                  evictAfterSeconds: 30
                   maxWaitSeconds: 120
                   phaseTimeoutSeconds: 30
                   announceWaitSeconds: 30
                 machines:
-                """.formatted(System.getProperty("e2e.multicast.rateMbps", "24")) + machines);
+                """.formatted(System.getProperty("e2e.multicast.rateMbps", "8")) + machines);
         RuntimeProcess runtime = LAB.serve("runtime", config);
         try {
             run(url, secret, tokenFile, runtime, image, imageSize, imageSha, disks);

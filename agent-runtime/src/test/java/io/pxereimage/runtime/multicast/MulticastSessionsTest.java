@@ -243,6 +243,7 @@ class MulticastSessionsTest {
         assertThat(c.minReceivers()).isEqualTo(1);
         assertThat(c.maxWait()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.phaseTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.tuning()).isEqualTo(MulticastSender.Tuning.DEFAULT);
     }
 
     @Test
