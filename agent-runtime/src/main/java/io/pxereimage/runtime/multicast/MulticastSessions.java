@@ -144,6 +144,7 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
     private final SecureRandom random = new SecureRandom();
     private final AtomicInteger counter = new AtomicInteger();
     private final AtomicInteger active = new AtomicInteger();
+    private volatile boolean closing;
 
     // Guarded by this.
     private final Map<String, Gathering> gathering = new HashMap<>(); // by image sha256
@@ -471,6 +472,10 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
             MulticastSender.Report report = sending.run(config);
             finished(s, report);
         } catch (IOException | RuntimeException e) {
+            if (closing) { // the sender's channel closed under it (ClosedByInterruptException): not its fault
+                end(s, State.FAILED, "the runtime is stopping");
+                return;
+            }
             LOG.warn("multicast session {} failed", s.id, e);
             end(s, State.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
         } catch (InterruptedException e) {
@@ -630,6 +635,7 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
 
     @Override
     public void close() {
+        closing = true;
         timer.shutdownNow();
         senders.shutdownNow();
     }
