@@ -271,7 +271,7 @@ public final class MulticastReceiver {
                             if (ch == control && !(p instanceof Packet.Leave)) {
                                 if (p instanceof Packet.Announce a && session != null
                                         && a.header().session() == announce.header().session()) {
-                                    lastHeard = now; // still admitting others (maxWait): the sender is alive
+                                    lastHeard = System.nanoTime(); // still admitting others: the sender is alive
                                 }
                                 continue; // later REGISTER_ACKs: nothing to do
                             }
@@ -292,7 +292,8 @@ public final class MulticastReceiver {
                             long foreignBefore = session.foreign();
                             Optional<Packet> answer = session.handle(p);
                             if (session.foreign() == foreignBefore) {
-                                lastHeard = now;
+                                // not `now`: a busy receiver drains for longer than the silence limit in one go
+                                lastHeard = System.nanoTime();
                             }
                             if (answer.isPresent() && lose()) {
                                 injectedDrops++;
