@@ -124,7 +124,7 @@ class MulticastDistributionIT {
 
     /**
      * {@code impostor}: one more receiver claims receiver 1's id with a token of its own, before the real one.
-     * {@code kill}: the receiver (0-based) killed {@code killAfterMs} after the sender started (-1: none).
+     * {@code kill}: the receiver (0-based) killed {@code killAfterMs} after it was admitted (-1: none).
      */
     private static Run transfer(NetLab lab, int n, int size, String loss, int[] dropEvery, long rate, boolean rogue,
             boolean impostor, int kill, long killAfterMs) throws Exception {
@@ -177,10 +177,18 @@ class MulticastDistributionIT {
         Thread killer = null;
         if (kill >= 0) {
             Process victim = procs.get(kill);
+            Path victimLog = logs.get(kill);
             killer = new Thread(() -> {
                 try {
+                    // from its admission, not the sender's start: on a loaded machine JVM start-up alone can take
+                    // longer than killAfterMs, and a receiver killed before it registered fails the start rule
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (!Files.readString(victimLog, StandardCharsets.UTF_8).contains("admitted")
+                            && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
                     Thread.sleep(killAfterMs);
-                } catch (InterruptedException e) {
+                } catch (InterruptedException | IOException e) {
                     return;
                 }
                 victim.descendants().forEach(ProcessHandle::destroyForcibly);
