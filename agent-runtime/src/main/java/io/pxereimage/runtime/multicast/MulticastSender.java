@@ -89,7 +89,7 @@ public final class MulticastSender {
      */
     public record Tuning(int window, long minRateBytesPerSecond, double congestionLoss, double evictLoss,
             Duration evictLag) {
-        public static final Tuning DEFAULT = new Tuning(4, 1 << 20, 0.2, 0.3, Duration.ofSeconds(4));
+        public static final Tuning DEFAULT = new Tuning(4, 1 << 20, 0.2, 0.3, Duration.ofSeconds(10));
 
         public Tuning {
             if (window < 1 || minRateBytesPerSecond <= 0 || congestionLoss <= 0 || evictLoss < 0
@@ -172,6 +172,7 @@ public final class MulticastSender {
         final Set<Receiver> heard = new HashSet<>();
         final Set<Receiver> reported = new HashSet<>(); // first answers, for rate control
         BitSet missing;
+        long repairedAt;
         long roundStart;
         long deadline;
         int silentRounds;
@@ -440,6 +441,7 @@ public final class MulticastSender {
             if (repair != null) {
                 BitSet missing = repair.missing;
                 repair.missing = new BitSet(repair.blocks);
+                repair.repairedAt = System.nanoTime();
                 for (int b = missing.nextSetBit(0); b >= 0; b = missing.nextSetBit(b + 1)) {
                     sendBlock(file, a, repair.index, b);
                     repairPackets++;
@@ -513,19 +515,22 @@ public final class MulticastSender {
             return; // a late answer, or one for a slice this receiver is not asked about
         }
         rtt.sample(System.nanoTime() - epoch - st.echoNanos());
-        if (st.echoNanos() < s.roundStart - epoch || !s.heard.add(r)) {
-            return; // an answer to an earlier round (its NAKs may be repaired already), or a repeated one
+        if (!s.heard.add(r) && !st.ok()) {
+            return; // a repeated NAK in this round
+        }
+        if (st.ok()) {
+            MulticastCodec.set(s.answered, r.index); // OK is OK, whichever round it answers
+        } else if (st.echoNanos() < s.repairedAt - epoch) {
+            // it answers a question asked before the last repair of the slice: its bits may be repaired already;
+            // it counts as heard (alive), and the next round asks again
+            return;
         }
         int lost = 0;
-        if (st.ok()) {
-            MulticastCodec.set(s.answered, r.index);
-        } else {
-            byte[] bits = st.missing();
-            for (int i = 0; i < s.blocks; i++) {
-                if (MulticastCodec.bit(bits, i)) {
-                    s.missing.set(i);
-                    lost++;
-                }
+        byte[] bits = st.missing();
+        for (int i = 0; i < s.blocks && !st.ok(); i++) {
+            if (MulticastCodec.bit(bits, i)) {
+                s.missing.set(i);
+                lost++;
             }
         }
         if (s.reported.add(r)) {
