@@ -269,7 +269,7 @@ public final class MulticastSender {
             started = true;
             slices(file, announce);
             admitFrom = -1;
-            finish();
+            finish(size);
             long nanos = System.nanoTime() - start;
             List<ReceiverOutcome> outcomes = new ArrayList<>();
             for (Receiver r : receivers.values()) {
@@ -569,7 +569,7 @@ public final class MulticastSender {
             anyHeard |= s.heard.contains(r);
         }
         s.silentRounds = anyHeard || pending.isEmpty() ? 0 : s.silentRounds + 1;
-        dropSilent(pending, s.heard, s.opened, "slice " + s.index);
+        dropSilent(pending, s.heard, s.opened, config.phaseTimeout(), "slice " + s.index);
     }
 
     private void ask(Slice s, long now) {
@@ -651,12 +651,13 @@ public final class MulticastSender {
     }
 
     /** A receiver not heard from for {@code phaseTimeout} leaves the session, so it cannot hold the others. */
-    private void dropSilent(List<Receiver> pending, Set<Receiver> heard, long phaseStart, String phase) {
+    private void dropSilent(List<Receiver> pending, Set<Receiver> heard, long phaseStart, Duration limit,
+            String phase) {
         long now = System.nanoTime();
         for (Receiver r : pending) {
-            if (!heard.contains(r) && now - Math.max(r.lastHeard, phaseStart) > config.phaseTimeout().toNanos()) {
+            if (!heard.contains(r) && now - Math.max(r.lastHeard, phaseStart) > limit.toNanos()) {
                 r.dropped = true;
-                r.failure = "silent for " + config.phaseTimeout() + " in " + phase;
+                r.failure = "silent for " + limit + " in " + phase;
                 rate.forget(r.index);
                 log.warn("multicast session {}: receiver {} dropped: {}", Long.toHexString(session), r.id, r.failure);
             }
@@ -696,7 +697,10 @@ public final class MulticastSender {
      * DONE until every active receiver sent DONE_ACK, then a last DONE naming them all releases them. A DONE_ACK
      * INCOMPLETE (a late joiner, holes) means the receiver finishes over HTTP: not a failure.
      */
-    private void finish() throws InterruptedException {
+    private void finish(long imageSize) throws InterruptedException {
+        // a receiver reads the image back before its first DONE_ACK (it may block its loop: ~2 s per GiB from the
+        // page cache, more from a disk or a busy machine): that silence is no failure
+        Duration doneTimeout = config.phaseTimeout().plusSeconds(10 * ((imageSize >> 30) + 1));
         byte[] answered = new byte[(receivers.size() + 7) / 8];
         long phaseStart = System.nanoTime();
         int silentRounds = 0;
@@ -734,7 +738,7 @@ public final class MulticastSender {
                 }
             }
             silentRounds = heard.isEmpty() ? silentRounds + 1 : 0;
-            dropSilent(pending, heard, phaseStart, "DONE");
+            dropSilent(pending, heard, phaseStart, doneTimeout, "DONE");
         }
         for (int i = 0; i < 3; i++) {
             send(new Packet.Request(header(PacketType.DONE, 0), System.nanoTime() - epoch, answered), config.data());
