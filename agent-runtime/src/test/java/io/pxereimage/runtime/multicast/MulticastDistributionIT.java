@@ -124,7 +124,7 @@ class MulticastDistributionIT {
 
     /**
      * {@code impostor}: one more receiver claims receiver 1's id with a token of its own, before the real one.
-     * {@code kill}: the receiver (0-based) killed {@code killAfterMs} after the sender started (-1: none).
+     * {@code kill}: the receiver (0-based) killed {@code killAfterMs} after it was admitted (-1: none).
      */
     private static Run transfer(NetLab lab, int n, int size, String loss, int[] dropEvery, long rate, boolean rogue,
             boolean impostor, int kill, long killAfterMs) throws Exception {
@@ -177,10 +177,17 @@ class MulticastDistributionIT {
         Thread killer = null;
         if (kill >= 0) {
             Process victim = procs.get(kill);
+            Path victimLog = logs.get(kill);
             killer = new Thread(() -> {
                 try {
+                    // from its admission on (on a loaded machine the sender's JVM may take seconds to start)
+                    long until = System.nanoTime() + 60_000_000_000L;
+                    while (System.nanoTime() < until && !(Files.exists(victimLog)
+                            && Files.readString(victimLog, StandardCharsets.UTF_8).contains("admitted"))) {
+                        Thread.sleep(50);
+                    }
                     Thread.sleep(killAfterMs);
-                } catch (InterruptedException e) {
+                } catch (InterruptedException | IOException e) {
                     return;
                 }
                 victim.descendants().forEach(ProcessHandle::destroyForcibly);
