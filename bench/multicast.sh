@@ -133,7 +133,7 @@ run_ours() {
   sleep 1.5 # the receiver JVMs listen on the control group before the sender announces
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086
-  bench_start srv "$d/sender.log" java ${MC_SENDER_JVM:-} -cp "$sender_cp" io.pxereimage.runtime.multicast.SenderMain \
+  bench_start srv "$d/sender.log" java -XX:+UseSerialGC ${MC_SENDER_JVM:-} -cp "$sender_cp" io.pxereimage.runtime.multicast.SenderMain \
     --image "$image" --sha256 "$sha" --iface eth0 --group $GROUP --port 9310 --data-group $DATA_GROUP \
     --data-port 9311 --rate $((CAP_BPS / 8)) --receivers "$list" ${MC_OURS_ARGS:-}
   wait_all "$run_timeout" "$BENCH_LAST" "${rx[@]}" || return 1

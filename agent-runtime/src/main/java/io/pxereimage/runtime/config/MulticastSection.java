@@ -3,6 +3,8 @@ package io.pxereimage.runtime.config;
 import java.net.Inet4Address;
 import java.time.Duration;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import io.pxereimage.runtime.multicast.MulticastSettings;
 
 /**
@@ -28,7 +30,7 @@ import io.pxereimage.runtime.multicast.MulticastSettings;
  * @param evictLossPercent a receiver whose loss stays above this is told to leave; 0 = never; default 30
  */
 public record MulticastSection(String group, Integer port,
-        @com.fasterxml.jackson.annotation.JsonProperty("interface") String interfaceName, Integer windowSeconds,
+        @JsonProperty("interface") String interfaceName, Integer windowSeconds,
         Integer rateMbps, Integer minReceivers, Integer maxWaitSeconds, Integer phaseTimeoutSeconds,
         Integer announceWaitSeconds, Integer maxSessions, Integer minRateMbps, Integer evictAfterSeconds,
         Integer evictLossPercent) {

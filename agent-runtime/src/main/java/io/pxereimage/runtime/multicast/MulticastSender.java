@@ -89,7 +89,7 @@ public final class MulticastSender {
      */
     public record Tuning(int window, long minRateBytesPerSecond, double congestionLoss, double evictLoss,
             Duration evictLag) {
-        public static final Tuning DEFAULT = new Tuning(4, 1 << 20, 0.2, 0.3, Duration.ofSeconds(4));
+        public static final Tuning DEFAULT = new Tuning(4, 1 << 20, 0.2, 0.3, Duration.ofSeconds(10));
 
         public Tuning {
             if (window < 1 || minRateBytesPerSecond <= 0 || congestionLoss <= 0 || evictLoss < 0
@@ -172,6 +172,7 @@ public final class MulticastSender {
         final Set<Receiver> heard = new HashSet<>();
         final Set<Receiver> reported = new HashSet<>(); // first answers, for rate control
         BitSet missing;
+        long repairedAt;
         long roundStart;
         long deadline;
         int silentRounds;
@@ -268,7 +269,7 @@ public final class MulticastSender {
             started = true;
             slices(file, announce);
             admitFrom = -1;
-            finish();
+            finish(size);
             long nanos = System.nanoTime() - start;
             List<ReceiverOutcome> outcomes = new ArrayList<>();
             for (Receiver r : receivers.values()) {
@@ -440,6 +441,7 @@ public final class MulticastSender {
             if (repair != null) {
                 BitSet missing = repair.missing;
                 repair.missing = new BitSet(repair.blocks);
+                repair.repairedAt = System.nanoTime();
                 for (int b = missing.nextSetBit(0); b >= 0; b = missing.nextSetBit(b + 1)) {
                     sendBlock(file, a, repair.index, b);
                     repairPackets++;
@@ -513,19 +515,22 @@ public final class MulticastSender {
             return; // a late answer, or one for a slice this receiver is not asked about
         }
         rtt.sample(System.nanoTime() - epoch - st.echoNanos());
-        if (st.echoNanos() < s.roundStart - epoch || !s.heard.add(r)) {
-            return; // an answer to an earlier round (its NAKs may be repaired already), or a repeated one
+        if (!s.heard.add(r) && !st.ok()) {
+            return; // a repeated NAK in this round
+        }
+        if (st.ok()) {
+            MulticastCodec.set(s.answered, r.index); // OK is OK, whichever round it answers
+        } else if (st.echoNanos() < s.repairedAt - epoch) {
+            // it answers a question asked before the last repair of the slice: its bits may be repaired already;
+            // it counts as heard (alive), and the next round asks again
+            return;
         }
         int lost = 0;
-        if (st.ok()) {
-            MulticastCodec.set(s.answered, r.index);
-        } else {
-            byte[] bits = st.missing();
-            for (int i = 0; i < s.blocks; i++) {
-                if (MulticastCodec.bit(bits, i)) {
-                    s.missing.set(i);
-                    lost++;
-                }
+        byte[] bits = st.missing();
+        for (int i = 0; i < s.blocks && !st.ok(); i++) {
+            if (MulticastCodec.bit(bits, i)) {
+                s.missing.set(i);
+                lost++;
             }
         }
         if (s.reported.add(r)) {
@@ -564,7 +569,7 @@ public final class MulticastSender {
             anyHeard |= s.heard.contains(r);
         }
         s.silentRounds = anyHeard || pending.isEmpty() ? 0 : s.silentRounds + 1;
-        dropSilent(pending, s.heard, s.opened, "slice " + s.index);
+        dropSilent(pending, s.heard, s.opened, config.phaseTimeout(), "slice " + s.index);
     }
 
     private void ask(Slice s, long now) {
@@ -646,12 +651,13 @@ public final class MulticastSender {
     }
 
     /** A receiver not heard from for {@code phaseTimeout} leaves the session, so it cannot hold the others. */
-    private void dropSilent(List<Receiver> pending, Set<Receiver> heard, long phaseStart, String phase) {
+    private void dropSilent(List<Receiver> pending, Set<Receiver> heard, long phaseStart, Duration limit,
+            String phase) {
         long now = System.nanoTime();
         for (Receiver r : pending) {
-            if (!heard.contains(r) && now - Math.max(r.lastHeard, phaseStart) > config.phaseTimeout().toNanos()) {
+            if (!heard.contains(r) && now - Math.max(r.lastHeard, phaseStart) > limit.toNanos()) {
                 r.dropped = true;
-                r.failure = "silent for " + config.phaseTimeout() + " in " + phase;
+                r.failure = "silent for " + limit + " in " + phase;
                 rate.forget(r.index);
                 log.warn("multicast session {}: receiver {} dropped: {}", Long.toHexString(session), r.id, r.failure);
             }
@@ -691,7 +697,10 @@ public final class MulticastSender {
      * DONE until every active receiver sent DONE_ACK, then a last DONE naming them all releases them. A DONE_ACK
      * INCOMPLETE (a late joiner, holes) means the receiver finishes over HTTP: not a failure.
      */
-    private void finish() throws InterruptedException {
+    private void finish(long imageSize) throws InterruptedException {
+        // a receiver reads the image back before its first DONE_ACK (it may block its loop: ~2 s per GiB from the
+        // page cache, more from a disk or a busy machine): that silence is no failure
+        Duration doneTimeout = config.phaseTimeout().plusSeconds(10 * ((imageSize >> 30) + 1));
         byte[] answered = new byte[(receivers.size() + 7) / 8];
         long phaseStart = System.nanoTime();
         int silentRounds = 0;
@@ -729,7 +738,7 @@ public final class MulticastSender {
                 }
             }
             silentRounds = heard.isEmpty() ? silentRounds + 1 : 0;
-            dropSilent(pending, heard, phaseStart, "DONE");
+            dropSilent(pending, heard, phaseStart, doneTimeout, "DONE");
         }
         for (int i = 0; i < 3; i++) {
             send(new Packet.Request(header(PacketType.DONE, 0), System.nanoTime() - epoch, answered), config.data());

@@ -6,6 +6,7 @@ import java.net.NetworkInterface;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +25,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +66,7 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
      * Agent messages that say it took (part of) the image over HTTP: "...: unicast", "N bytes still missing",
      * "N bytes by HTTP Range" with N > 0 (the agent's MulticastDeploy words them so).
      */
-    private static final java.util.regex.Pattern FALLBACK = java.util.regex.Pattern.compile(
+    private static final Pattern FALLBACK = Pattern.compile(
             ": unicast$|\\b[1-9]\\d* bytes (still missing|by HTTP Range)");
 
     /** Runs a sender: {@code new MulticastSender(config).run()}, or a stand-in in tests. */
@@ -135,7 +138,7 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
     private final NetworkInterface iface;
     private final JobQueue jobs;
     private final Events events;
-    private final java.util.function.Function<String, Optional<Path>> files;
+    private final Function<String, Optional<Path>> files;
     private final Clock clock;
     private final Sending sending;
     private final MeterRegistry meters;
@@ -157,7 +160,7 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
      * @param files an image's file by sha256 ({@code ImageCatalog.fileFor})
      */
     public MulticastSessions(MulticastSettings settings, NetworkInterface iface, DeployFlow flow, JobQueue jobs,
-            Events events, java.util.function.Function<String, Optional<Path>> files, Clock clock, Sending sending,
+            Events events, Function<String, Optional<Path>> files, Clock clock, Sending sending,
             MeterRegistry meters) {
         this.settings = settings;
         this.iface = iface;
@@ -614,7 +617,7 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
         }
     }
 
-    private static String seconds(java.time.Duration d) {
+    private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? Long.toString(d.toSeconds()) : Double.toString(d.toMillis() / 1000.0);
     }
 

@@ -178,7 +178,8 @@ public final class MulticastReceiver {
             long lastHeard = 0;
             long ackedAt = 0;
             Packet.DoneResult acked = null;
-            ByteBuffer buf = ByteBuffer.allocate(65536);
+            // direct: the JDK receives into it without a copy through a temporary direct buffer (per packet)
+            ByteBuffer buf = ByteBuffer.allocateDirect(65536);
             try {
                 while (true) {
                     long now = System.nanoTime();

@@ -153,6 +153,7 @@ class ReceiverSessionTest {
                     s.handle(data(SESSION, prefix, slice, b));
                 }
             }
+            assertThat(s.complete()).isTrue(); // every block written (gathered runs are flushed by now)
             f.write(ByteBuffer.wrap(new byte[] {(byte) ~image[500]}), 500); // the disk returned something else
             Optional<Packet> ack = s.handle(request(PacketType.DONE, 0, new byte[0]));
             assertThat(((Packet.DoneAck) ack.orElseThrow()).verified()).isFalse();
