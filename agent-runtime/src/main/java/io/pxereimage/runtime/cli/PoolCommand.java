@@ -14,10 +14,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code pxe-runtime pool list|clear|quarantine|events}: the machine pool, through a running runtime. */
+/** {@code pxe-runtime pool list|clear|quarantine|events|sites}: the machine pool, through a running runtime. */
 @Command(name = "pool", mixinStandardHelpOptions = true, description = "Inspect and administer the machine pool.",
         subcommands = {PoolCommand.ListMachines.class, PoolCommand.Clear.class, PoolCommand.Quarantine.class,
-            PoolCommand.Events.class})
+            PoolCommand.Events.class, PoolCommand.Sites.class})
 final class PoolCommand implements Runnable {
     /** Stored events fetched per request by {@code pool events}. */
     static final int PAGE = 1000;
@@ -53,6 +53,20 @@ final class PoolCommand implements Runnable {
         public Integer call() throws Exception {
             return client.table(spec, "/pool", String.format(Locale.ROOT, "%-16s %-12s %-10s %-10s %4s %-24s %s",
                     "NAME", "STATE", "LEASE", "OWNER", "FAIL", "LABELS", "MESSAGE"), PoolCommand::line);
+        }
+    }
+
+    @Command(name = "sites", mixinStandardHelpOptions = true,
+            description = "List the sites sharing the store: live or unreachable, last heartbeat (docs/sites.md).")
+    static final class Sites extends ClientCommand {
+        @Override
+        public Integer call() throws Exception {
+            String f = "%-16s %-11s %-24s %7s %8s %s";
+            return client.table(spec, "/sites", String.format(Locale.ROOT, f, "SITE", "STATE", "HEARTBEAT", "TIMEOUT",
+                    "MACHINES", "UNREACHABLE SINCE"), s -> String.format(Locale.ROOT, f, s.path("name").asText(),
+                    s.path("unreachable").asBoolean() ? "unreachable" : "live", s.path("heartbeat").asText(),
+                    s.path("unreachableAfterSeconds").asLong() + " s", s.path("machines").asInt(),
+                    s.path("unreachableSince").asText("-")));
         }
     }
 

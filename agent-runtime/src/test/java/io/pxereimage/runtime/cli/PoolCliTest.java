@@ -237,6 +237,19 @@ class PoolCliTest {
     }
 
     @Test
+    void poolSitesListsLiveAndUnreachableSites() {
+        java.time.Instant t = FakePool.T0;
+        pool.sites = java.util.List.of(
+                new io.pxereimage.runtime.pool.SiteStatus("lyon", t, java.time.Duration.ofSeconds(30), t, null, 12),
+                new io.pxereimage.runtime.pool.SiteStatus("paris", t.minusSeconds(40), java.time.Duration.ofSeconds(30),
+                        t.minusSeconds(600), t.minusSeconds(9), 4));
+        assertThat(cli("pool", "sites")).isZero();
+        assertThat(out.toString()).containsPattern("SITE\\s+STATE\\s+HEARTBEAT\\s+TIMEOUT\\s+MACHINES\\s+UNREACHABLE SINCE")
+                .containsPattern("lyon\\s+live\\s+2026-11-23T12:00:00Z\\s+30 s\\s+12\\s+-")
+                .containsPattern("paris\\s+unreachable\\s+2026-11-23T11:59:20Z\\s+30 s\\s+4\\s+2026-11-23T11:59:51Z");
+    }
+
+    @Test
     void poolEventsPrintsStoredThenFollows() throws Exception {
         pool.emit("m1", "l-1", "available", "leased", "lease", null);
         pool.emit("m2", null, "available", "quarantined", "admin", "bad DIMM");

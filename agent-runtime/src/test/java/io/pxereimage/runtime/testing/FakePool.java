@@ -42,6 +42,8 @@ public final class FakePool implements PoolApi {
     /** Thrown by every call when set: a bug in the pool. */
     public volatile RuntimeException bug;
     public volatile int maxPerClient = 2;
+    /** What {@link #sites()} answers. */
+    public volatile List<io.pxereimage.runtime.pool.SiteStatus> sites = List.of();
     private int next = 1;
 
     private record Subscriber(Consumer<PoolEvent> sink, AutoCloseable handle) {
@@ -243,5 +245,10 @@ public final class FakePool implements PoolApi {
                 l.heartbeatSeconds(), state, machine, message, l.created(), l.deadline(), l.expires(),
                 state == LeaseState.READY ? T0.plusSeconds(60) : l.readyAt(), state.ended() ? T0.plusSeconds(90)
                         : l.endedAt());
+    }
+
+    @Override
+    public List<io.pxereimage.runtime.pool.SiteStatus> sites() {
+        return sites;
     }
 }
