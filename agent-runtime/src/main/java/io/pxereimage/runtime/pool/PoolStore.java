@@ -468,17 +468,24 @@ public final class PoolStore {
             lockAllocation(c);
             List<String> granted = new ArrayList<>();
             List<MachineStatus> all = null;
+            Boolean anyUnreachable = null;
             for (Lease l : pending) {
                 LabelExpression labels = LabelExpression.parse(l.labels());
                 if (grant(c, l.id(), labels, caps, now)) {
                     granted.add(l.id());
                     continue;
                 }
-                // Say why it waits when only an unreachable site could serve it; drop that once it is not so.
+                // Say why it waits when only an unreachable site could serve it; drop that once it is not so. The
+                // machines are read only when a site is down or a reason is to be dropped (this runs every second).
+                boolean ours = l.message() != null && l.message().startsWith(UNREACHABLE_WAIT);
+                anyUnreachable = anyUnreachable != null ? anyUnreachable
+                        : count(c, "SELECT COUNT(*) FROM sites WHERE unreachable_since IS NOT NULL") > 0;
+                if (!anyUnreachable && !ours) {
+                    continue;
+                }
                 all = all != null ? all : queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines");
                 String unreachable = onlyUnreachable(all, labels);
                 String message = unreachable == null ? null : cut(UNREACHABLE_WAIT + unreachable);
-                boolean ours = l.message() != null && l.message().startsWith(UNREACHABLE_WAIT);
                 if (message != null ? !message.equals(l.message()) : ours) {
                     update(c, "UPDATE leases SET message = ? WHERE id = ? AND state = 'pending'", message, l.id());
                 }
