@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -263,7 +264,7 @@ public final class PoolStore {
      *
      * @return true when the site was marked unreachable until now
      */
-    public boolean heartbeatSite(String name, java.time.Duration unreachableAfter, Instant now) throws SQLException {
+    public boolean heartbeatSite(String name, Duration unreachableAfter, Instant now) throws SQLException {
         return db.inTransaction(c -> {
             Instant was = null;
             boolean exists = false;
@@ -315,7 +316,7 @@ public final class PoolStore {
                     continue;
                 }
                 String why = "site " + s.name() + " unreachable: no heartbeat for "
-                        + java.time.Duration.between(s.heartbeat(), now).toSeconds() + " s (its timeout "
+                        + Duration.between(s.heartbeat(), now).toSeconds() + " s (its timeout "
                         + s.unreachableAfter().toSeconds() + " s), noticed by " + self;
                 insertEvent(c, now, null, null, null, null, "site", why);
                 for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines WHERE owner = ?"
@@ -372,7 +373,7 @@ public final class PoolStore {
                 + where, args); ResultSet r = p.executeQuery()) {
             while (r.next()) {
                 out.add(new SiteStatus(r.getString(1), Instant.ofEpochMilli(r.getLong(2)),
-                        java.time.Duration.ofMillis(r.getLong(3)), Instant.ofEpochMilli(r.getLong(4)), instant(r, 5),
+                        Duration.ofMillis(r.getLong(3)), Instant.ofEpochMilli(r.getLong(4)), instant(r, 5),
                         r.getInt(6)));
             }
         }

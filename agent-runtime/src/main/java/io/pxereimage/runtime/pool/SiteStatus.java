@@ -1,5 +1,6 @@
 package io.pxereimage.runtime.pool;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -12,7 +13,7 @@ import java.time.Instant;
  * @param unreachableSince when another runtime marked it unreachable; {@code null} while it is live
  * @param machines machines it owns in the store
  */
-public record SiteStatus(String name, Instant heartbeat, java.time.Duration unreachableAfter, Instant started,
+public record SiteStatus(String name, Instant heartbeat, Duration unreachableAfter, Instant started,
         Instant unreachableSince, int machines) {
 
     public boolean unreachable() {

@@ -2,10 +2,12 @@ package io.pxereimage.runtime.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -246,7 +248,7 @@ abstract class PoolStoreContract {
 
     @Test
     void aSiteSilentLongerThanItsTimeoutIsMarkedUnreachableOnceAndBackWithItsNextHeartbeat() throws Exception {
-        java.time.Duration thirty = java.time.Duration.ofSeconds(30);
+        Duration thirty = Duration.ofSeconds(30);
         store.sync(List.of(machine(1, "rack-a")), "a", T0);
         store.sync(List.of(machine(2, "rack-b"), machine(3, "rack-b")), "b", T0);
         assertThat(store.heartbeatSite("a", thirty, T0)).isFalse();
@@ -267,8 +269,8 @@ abstract class PoolStoreContract {
         assertThat(store.markUnreachableSites("a", T0.plusSeconds(32))).isEmpty();
         assertThat(store.markUnreachableSites("c", T0.plusSeconds(33))).isEmpty(); // marked once, by whoever first
         assertThat(store.sites()).extracting(SiteStatus::name, SiteStatus::unreachable, SiteStatus::machines)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", false, 1),
-                        org.assertj.core.groups.Tuple.tuple("b", true, 2));
+                .containsExactly(tuple("a", false, 1),
+                        tuple("b", true, 2));
         MachineStatus m2 = store.machine(held.machine()).orElseThrow();
         assertThat(m2.unreachable()).isTrue();
         assertThat(m2.state()).isEqualTo(MachineState.POWERING);
@@ -281,9 +283,9 @@ abstract class PoolStoreContract {
         assertThat(free.lease()).isNull();
         assertThat(free.unreachable()).isTrue();
         assertThat(store.events(0, other, null, 100)).extracting(PoolEvent::from, PoolEvent::to)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(null, "available"),
-                        org.assertj.core.groups.Tuple.tuple("available", "leased"),
-                        org.assertj.core.groups.Tuple.tuple("leased", "available"));
+                .containsExactly(tuple(null, "available"),
+                        tuple("available", "leased"),
+                        tuple("leased", "available"));
         Lease back = store.lease(untouched.id()).orElseThrow();
         assertThat(back.state()).isEqualTo(LeaseState.PENDING);
         assertThat(back.machine()).isNull();
@@ -326,7 +328,7 @@ abstract class PoolStoreContract {
 
     @Test
     void aPendingLeaseSaysWhyOnlyWhileItsSitesAreUnreachable() throws Exception {
-        java.time.Duration ten = java.time.Duration.ofSeconds(10);
+        Duration ten = Duration.ofSeconds(10);
         store.sync(List.of(machine(1, "rack-b")), "b", T0);
         store.heartbeatSite("b", ten, T0);
         Lease busy = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0);
@@ -351,8 +353,8 @@ abstract class PoolStoreContract {
                 .hasMessageContaining("site b: machines [m2 (site a)] belong to another site")
                 .hasMessageContaining("configured at one site only");
         assertThat(store.machines()).extracting(MachineStatus::name, MachineStatus::owner)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("m1", "a"),
-                        org.assertj.core.groups.Tuple.tuple("m2", "a"));
+                .containsExactly(tuple("m1", "a"),
+                        tuple("m2", "a"));
         // Moving it: the old site lets go first (its config no longer has it), then the new one takes it.
         store.sync(List.of(machine(1, "x")), "a", T0);
         store.sync(List.of(machine(2, "x"), machine(3, "x")), "b", T0);

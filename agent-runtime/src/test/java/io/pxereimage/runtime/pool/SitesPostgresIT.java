@@ -1,12 +1,14 @@
 package io.pxereimage.runtime.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,9 +32,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pxereimage.protocol.Job;
 import io.pxereimage.protocol.JobResult;
+import io.pxereimage.runtime.PxeRuntime;
 import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.config.ConfigLoader;
 import io.pxereimage.runtime.device.AgentSettings;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.device.JobRecord;
@@ -216,16 +220,16 @@ class SitesPostgresIT {
     @Test
     void serveFromConfigFilesJoinsTheSitesAndRefusesAMachineThatAnotherSiteOwns() throws Exception {
         Path password = dir.resolve("db-password");
-        java.nio.file.Files.writeString(password, pg.password() + "\n");
-        try (io.pxereimage.runtime.PxeRuntime lyon = serve("lyon", "lyon-m1", "52:54:00:5e:c0:01", password)) {
+        Files.writeString(password, pg.password() + "\n");
+        try (PxeRuntime lyon = serve("lyon", "lyon-m1", "52:54:00:5e:c0:01", password)) {
             lyon.start();
             JsonNode sites = getJson(lyon, "/sites");
             assertThat(sites.findValuesAsText("name")).containsExactly("A", "B", "lyon");
             assertThat(sites.get(2).get("unreachableAfterSeconds").asInt()).isEqualTo(6);
             // A-m1 is site A's (from the runtimes above): the same machine at a second site is refused at start
-            io.pxereimage.runtime.PxeRuntime paris = serve("paris", "A-m1", "52:54:00:5e:c1:01", password);
+            PxeRuntime paris = serve("paris", "A-m1", "52:54:00:5e:c1:01", password);
             try {
-                org.assertj.core.api.Assertions.assertThatThrownBy(paris::start)
+                assertThatThrownBy(paris::start)
                         .hasMessageContaining("site paris: machines [A-m1 (site A)] belong to another site")
                         .hasMessageNotContaining(pg.password());
             } finally {
@@ -235,10 +239,10 @@ class SitesPostgresIT {
         }
     }
 
-    private io.pxereimage.runtime.PxeRuntime serve(String site, String machine, String mac, Path password)
+    private PxeRuntime serve(String site, String machine, String mac, Path password)
             throws Exception {
         Path d = dir.resolve("serve-" + site);
-        java.nio.file.Files.createDirectories(d.resolve("files"));
+        Files.createDirectories(d.resolve("files"));
         String yaml = """
                 address: 127.0.0.1
                 dataDir: %s
@@ -252,11 +256,11 @@ class SitesPostgresIT {
                   - {mac: "%s", name: %s, action: local, labels: [metal], bmc: {driver: manual}}
                 """.formatted(d.resolve("data"), d, d.resolve("files"), TOKEN, site, url, pg.user(), password,
                 mac, machine);
-        return io.pxereimage.runtime.PxeRuntime.fromConfig(
-                io.pxereimage.runtime.config.ConfigLoader.parse(site + ".yaml", yaml), site + ".yaml");
+        return PxeRuntime.fromConfig(
+                ConfigLoader.parse(site + ".yaml", yaml), site + ".yaml");
     }
 
-    private JsonNode getJson(io.pxereimage.runtime.PxeRuntime r, String path) throws Exception {
+    private JsonNode getJson(PxeRuntime r, String path) throws Exception {
         HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.httpPort()
                 + "/api/v1" + path)).header("Authorization", "Bearer " + TOKEN).build(),
                 HttpResponse.BodyHandlers.ofString());
