@@ -3,12 +3,15 @@ package io.pxereimage.runtime;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -23,13 +26,19 @@ import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.config.ConfigException;
 import io.pxereimage.runtime.config.DhcpSection;
+import io.pxereimage.runtime.config.ElectionSection;
 import io.pxereimage.runtime.config.MachineEntry;
 import io.pxereimage.runtime.config.StoreSection;
 import io.pxereimage.runtime.config.RuntimeConfig;
 import io.pxereimage.runtime.device.DeployServices;
+import io.pxereimage.runtime.election.ElectionService;
+import io.pxereimage.runtime.election.ElectionSettings;
+import io.pxereimage.runtime.election.Subnet;
 import io.pxereimage.runtime.http.HttpConfig;
 import io.pxereimage.runtime.http.HttpServer;
 import io.pxereimage.runtime.net.InterfaceAddress4;
+import io.pxereimage.runtime.multicast.MulticastSessions;
+import io.pxereimage.runtime.multicast.MulticastSettings;
 import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.pool.PoolController;
 import io.pxereimage.runtime.pool.PoolMachine;
@@ -54,6 +63,8 @@ import io.pxereimage.runtime.tftp.TftpServer;
  */
 public final class PxeRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PxeRuntime.class);
+    /** A client answered this recently is probably still booting (loader, then iPXE's own DHCP): no hand-over. */
+    static final long BUSY_AFTER_REPLY_MILLIS = 5000;
 
     private final MachineRegistry machines;
     private final PrometheusMeterRegistry meters;
@@ -64,6 +75,9 @@ public final class PxeRuntime implements AutoCloseable {
     private final PoolController pool;
     private final Database database;
     private final String summary;
+    /** Set once by {@link #fromConfig}, before {@link #start}; null without an election section. */
+    private ElectionService election;
+    private MulticastSessions multicast;
 
     private PxeRuntime(MachineRegistry machines, PrometheusMeterRegistry meters, HttpServer http, TftpServer tftp,
             PxeServer dhcp, DeployServices deploy, PoolController pool, Database database, String summary) {
@@ -97,6 +111,13 @@ public final class PxeRuntime implements AutoCloseable {
         // are applied on top of the config file's machines here, before anything is served.
         DeployServices deploy = new DeployServices(Path.of(c.dataDir()), Clock.systemUTC(), machines,
                 c.deploy() == null ? null : c.deploy().toSpec(), c.agent().toSettings(), meters);
+        MulticastSessions multicast = null;
+        if (c.multicast() != null) {
+            MulticastSettings ms = c.multicast().toSettings();
+            multicast = new MulticastSessions(ms, multicastInterface(ms, c, address, source), deploy.flow(),
+                    deploy.jobs(), deploy.events(), deploy.images()::fileFor, Clock.systemUTC(),
+                    MulticastSessions.realSender(), meters);
+        }
         // Pool machines (those with a bmc) get leased, powered, deployed and cleaned by the pool controller.
         List<PoolMachine> pooled = c.machines().stream().filter(MachineEntry::pooled)
                 .map(MachineEntry::toPoolMachine).toList();
@@ -128,8 +149,62 @@ public final class PxeRuntime implements AutoCloseable {
                 + " machines, " + deploy.images().list().size() + " images"
                 + (c.deploy() == null ? ", no deploy environment" : "")
                 + (pooled.isEmpty() ? "" : ", " + pooled.size() + " pool machines")
+                + (multicast == null ? "" : ", multicast on " + c.multicast().group() + ":" + c.multicast().port()
+                        + (multicast.settings().automatic() ? " (gathering window "
+                                + c.multicast().windowSeconds() + " s)" : " (explicit sessions only)"))
                 + (fallback != null ? ", ANSWERING UNKNOWN CLIENTS" : "");
-        return new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, pool, database, summary);
+        PxeRuntime runtime = new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, pool, database,
+                summary + (c.election() == null ? "" : ", election weight " + c.election().weight()));
+        runtime.multicast = multicast;
+        if (c.election() != null && dhcp != null) {
+            runtime.election = election(c.election(), address, nic, runtime, source);
+        }
+        return runtime;
+    }
+
+    /**
+     * The subnet's election: the DHCP responder answers only while this runtime is the responder; busy (no
+     * hand-over) while a TFTP transfer runs or a client was answered within {@link #BUSY_AFTER_REPLY_MILLIS}.
+     */
+    private static ElectionService election(ElectionSection e, Inet4Address address, InterfaceAddress4 nic,
+            PxeRuntime r, String source) {
+        Subnet subnet = e.subnetValue() != null ? e.subnetValue() : Subnet.of(nic.address(), nic.prefixLength());
+        if (!subnet.contains(address)) {
+            throw new ConfigException(source + ": election.subnet: " + subnet + " does not contain this runtime's"
+                    + " address " + address.getHostAddress());
+        }
+        long id = e.id() != null ? e.id() : Ip4.toInt(address) & 0xffffffffL;
+        ElectionSettings settings = new ElectionSettings(subnet, id, address, e.weight(), e.waitMillis(),
+                e.intervalMillis(), e.missed(), e.port());
+        byte[] key;
+        try {
+            key = ElectionSection.readKey(e.keyFile());
+        } catch (IllegalArgumentException bad) {
+            throw new ConfigException(source + ": election." + bad.getMessage(), bad);
+        }
+        ElectionService service = new ElectionService(settings, key, () -> (r.tftp != null
+                && r.tftp.activeTransfers() > 0) || r.dhcp.repliedWithin(BUSY_AFTER_REPLY_MILLIS), r.meters);
+        Arrays.fill(key, (byte) 0); // the codec keeps its own copy
+        r.dhcp.answerWhen(service::answering);
+        r.http.electionStatus(service::status);
+        return service;
+    }
+
+    /** {@code multicast.interface}, else the boot interface, else the one that holds {@code address}. */
+    private static NetworkInterface multicastInterface(MulticastSettings ms, RuntimeConfig c, Inet4Address address,
+            String source) {
+        String name = ms.interfaceName() != null ? ms.interfaceName() : c.interfaceName();
+        try {
+            NetworkInterface nif = name != null ? NetworkInterface.getByName(name)
+                    : NetworkInterface.getByInetAddress(address);
+            if (nif == null) {
+                throw new ConfigException(source + ": multicast.interface: no interface "
+                        + (name != null ? name : "holds " + address.getHostAddress()));
+            }
+            return nif;
+        } catch (SocketException e) {
+            throw new ConfigException(source + ": multicast.interface: " + e.getMessage(), e);
+        }
     }
 
     private static Database openStore(RuntimeConfig c, String source) {
@@ -235,6 +310,9 @@ public final class PxeRuntime implements AutoCloseable {
         if (tftp != null) {
             LOG.info("TFTP listening on port {} ({})", tftp.start(), tftp.transportName());
         }
+        if (election != null) {
+            election.start(); // before DHCP: the DHCP gate asks it, and it answers "no" until elected
+        }
         if (dhcp != null) {
             dhcp.start();
         }
@@ -269,6 +347,11 @@ public final class PxeRuntime implements AutoCloseable {
         return http.port();
     }
 
+    /** Multicast sessions; {@code null} without a {@code multicast} section. */
+    public MulticastSessions multicast() {
+        return multicast;
+    }
+
     /** The pool of leasable machines; {@code null} when no machine has a {@code bmc}. */
     public PoolController pool() {
         return pool;
@@ -279,6 +362,9 @@ public final class PxeRuntime implements AutoCloseable {
         if (pool != null) {
             pool.close();
         }
+        if (election != null) {
+            election.close(); // a responder says goodbye first: its successor starts at once
+        }
         if (dhcp != null) {
             dhcp.close();
         }
@@ -286,6 +372,9 @@ public final class PxeRuntime implements AutoCloseable {
             tftp.close();
         }
         http.close();
+        if (multicast != null) {
+            multicast.close();
+        }
         if (deploy != null) {
             deploy.close();
         }

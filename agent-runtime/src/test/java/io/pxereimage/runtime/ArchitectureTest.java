@@ -45,6 +45,11 @@ class ArchitectureTest {
         "pool, io.pxereimage.runtime.config",
         "store, io.pxereimage.runtime.pool",
         "power, io.pxereimage.runtime.pool",
+        "election, io.netty",
+        "election, io.pxereimage.runtime.pxe",
+        "election, io.pxereimage.runtime.http",
+        "election, io.pxereimage.runtime.config",
+        "pxe, io.pxereimage.runtime.election",
     })
     void packageDoesNotImport(String pkg, String forbidden) throws IOException {
         Path dir = SRC.resolve(pkg.replace('.', '/'));

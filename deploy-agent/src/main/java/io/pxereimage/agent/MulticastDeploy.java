@@ -19,6 +19,12 @@ import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.pxereimage.agent.multicast.BlockBitmap;
@@ -38,6 +44,7 @@ final class MulticastDeploy {
     /** The HTTP fill fetches, writes, syncs and marks this many blocks at a time. */
     private static final int FILL_BLOCKS = 2048;
     private static final int BUFFER = 1 << 20;
+    private static final int FILL_CONNECTIONS = 4;
 
     /** What the disk got and from where. */
     record Summary(boolean fellBack, long multicastBytes, long httpBytes, long resumedBytes, List<long[]> httpRanges,
@@ -49,7 +56,7 @@ final class MulticastDeploy {
     private final JobContext ctx;
     private final AtomicReference<BlockBitmap> bitmap = new AtomicReference<>();
     private final List<long[]> httpRanges = new ArrayList<>();
-    private long httpBytes;
+    private final AtomicLong httpBytes = new AtomicLong();
 
     MulticastDeploy(AgentConfig config, HttpClient http, JobContext ctx) {
         this.config = config;
@@ -119,9 +126,13 @@ final class MulticastDeploy {
         }
         progress.finish(present(layout));
         Files.deleteIfExists(state); // done: the disk is the image, nothing to resume
-        ctx.log("image complete: " + received.writtenBytes() + " bytes by multicast, " + httpBytes
+        ctx.log("image complete: " + received.writtenBytes() + " bytes by multicast, " + httpBytes.get()
                 + " bytes by HTTP Range, " + resumedBytes + " bytes from an earlier run");
-        return new Summary(false, received.writtenBytes(), httpBytes, resumedBytes, List.copyOf(httpRanges),
+        List<long[]> ranges;
+        synchronized (httpRanges) {
+            ranges = List.copyOf(httpRanges);
+        }
+        return new Summary(false, received.writtenBytes(), httpBytes.get(), resumedBytes, ranges,
                 received.outcome());
     }
 
@@ -176,15 +187,46 @@ final class MulticastDeploy {
         });
     }
 
-    /** Every missing block over HTTP Range, a run at a time: fetched, written, then marked (saved at the next checkpoint). */
-    private void fill(FileChannel ch, URI uri, ImageLayout layout) throws IOException {
+    /**
+     * Every missing block over HTTP Range, a run at a time on {@value #FILL_CONNECTIONS} connections (a lossy
+     * receiver's holes are many short runs: one request each, so they overlap); a run is marked once it is written
+     * (saved at the next checkpoint).
+     */
+    private void fill(FileChannel ch, URI uri, ImageLayout layout) throws IOException, InterruptedException {
         BlockBitmap b = bitmap.get();
-        byte[] buf = new byte[BUFFER];
-        for (int[] run : ImageLayout.missingRuns(b, FILL_BLOCKS)) {
-            for (ImageLayout.Range r : layout.clip(b.start(run[0]), b.end(run[1] - 1))) {
-                fetch(ch, uri, r.start(), r.end(), buf);
+        List<int[]> runs = ImageLayout.missingRuns(b, FILL_BLOCKS);
+        if (runs.isEmpty()) {
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(FILL_CONNECTIONS, runs.size()), r -> {
+            Thread t = new Thread(r, "multicast-http-fill");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int[] run : runs) {
+                done.add(pool.submit(() -> {
+                    long bytes = layout.mappedBytes(b.start(run[0]), b.end(run[1] - 1));
+                    byte[] buf = new byte[(int) Math.min(BUFFER, Math.max(1, bytes))];
+                    for (ImageLayout.Range r : layout.clip(b.start(run[0]), b.end(run[1] - 1))) {
+                        fetch(ch, uri, r.start(), r.end(), buf);
+                    }
+                    b.set(run[0], run[1]);
+                    return null;
+                }));
             }
-            b.set(run[0], run[1]);
+            for (Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    throw c instanceof IOException io ? io : new IOException("HTTP fill failed: " + c, c);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            pool.awaitTermination(30, TimeUnit.SECONDS);
         }
     }
 
@@ -198,7 +240,7 @@ final class MulticastDeploy {
                 }
                 Wiper.writeFully(ch, ByteBuffer.wrap(buf, 0, n), pos);
                 pos += n;
-                httpBytes += n;
+                httpBytes.addAndGet(n);
             }
         }
         synchronized (httpRanges) {

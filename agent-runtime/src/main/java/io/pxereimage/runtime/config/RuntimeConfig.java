@@ -17,6 +17,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param agent settings for deploy agents
  * @param pool how pool machines (those with a {@code bmc}) are leased, cleaned and timed
  * @param store where pool state lives: the data directory's embedded database unless a PostgreSQL URL is given
+ * @param multicast multicast image distribution; {@code null} (no section) = every deploy is unicast
+ * @param election peers on the subnet elect one responder (docs/election.md); absent: always answer
  */
 public record RuntimeConfig(
         String address,
@@ -30,7 +32,9 @@ public record RuntimeConfig(
         AgentSection agent,
         PoolSection pool,
         StoreSection store,
-        List<MachineEntry> machines) {
+        MulticastSection multicast,
+        List<MachineEntry> machines,
+        ElectionSection election) {
 
     public RuntimeConfig {
         if (address != null) {
@@ -51,8 +55,23 @@ public record RuntimeConfig(
         Fields.unique("machines", machines.stream().map(m -> m.mac().toString()).toList());
         Fields.unique("machines (names of pool machines)",
                 machines.stream().filter(MachineEntry::pooled).map(MachineEntry::name).toList());
+        if (election != null && dhcp.modeValue() == DhcpSection.Mode.OFF) {
+            throw new IllegalArgumentException("election: dhcp mode is off: there is nothing to answer");
+        }
+        if (election != null && election.subnet() != null && address != null
+                && !election.subnetValue().contains(Fields.ipv4("address", address))) {
+            throw new IllegalArgumentException("election: subnet " + election.subnetValue() + " does not contain"
+                    + " this runtime's address " + address);
+        }
+        if (election != null && election.subnet() == null && interfaceName == null) {
+            throw new IllegalArgumentException("election: give election.subnet or 'interface' (the subnet to elect"
+                    + " a responder on)");
+        }
         if (machines.stream().anyMatch(MachineEntry::pooled) && deploy == null) {
             throw new IllegalArgumentException("deploy: pool machines (with a bmc) need a deploy environment");
+        }
+        if (multicast != null && deploy == null) {
+            throw new IllegalArgumentException("multicast: needs a deploy section (agents receive the images)");
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ import io.pxereimage.runtime.api.ApiResponse;
 import io.pxereimage.runtime.api.DeployResource;
 import io.pxereimage.runtime.api.LeaseResource;
 import io.pxereimage.runtime.api.MachinesResource;
+import io.pxereimage.runtime.election.ElectionStatus;
 
 /**
  * Routes {@code /api/v1/**} to the resources of {@code io.pxereimage.runtime.api}: {@code /agent/**} with the
@@ -46,6 +48,7 @@ final class ApiRoute {
     private final DeployResource deploy;
     private final LeaseResource pool;
     private volatile Duration sseKeepAlive = SseStream.DEFAULT_KEEPALIVE;
+    private volatile Supplier<ElectionStatus> election;
 
     ApiRoute(MachinesResource machines, ApiAuth auth) {
         this(machines, auth, null, null, null);
@@ -71,6 +74,11 @@ final class ApiRoute {
     /** How often an idle event stream gets a {@code : keepalive} comment (tests shorten it). */
     void sseKeepAlive(Duration every) {
         this.sseKeepAlive = every;
+    }
+
+    /** {@code GET /election} answers from {@code status}; without it, 404 (no election configured). */
+    void election(Supplier<ElectionStatus> status) {
+        this.election = status;
     }
 
     void serve(Exchange ex, String uri, HttpHeaders headers, byte[] body) {
@@ -244,6 +252,12 @@ final class ApiRoute {
     }
 
     private ApiResponse admin(String method, String sub, Map<String, List<String>> query, byte[] body) {
+        if (sub.equals("/election")) {
+            Supplier<ElectionStatus> e = election;
+            return !isRead(method) ? notAllowed("GET") : e == null
+                    ? ApiResponse.error(404, "path: this runtime takes part in no election (no election section)")
+                    : ApiResponse.of(200, e.get());
+        }
         if (sub.equals("/machines") || sub.equals("/machines/")) {
             return isRead(method) ? machines.list() : notAllowed("GET");
         }
@@ -267,6 +281,12 @@ final class ApiRoute {
                         : isRead(method) ? deploy.jobs(p[2]) : notAllowed("GET, POST");
                 default -> notFound(sub);
             };
+        }
+        if (sub.equals("/reimage")) {
+            return method.equals("POST") ? deploy.reimageMany(body) : notAllowed("POST");
+        }
+        if (sub.equals("/multicast")) {
+            return isRead(method) ? deploy.multicast() : notAllowed("GET");
         }
         if (sub.equals("/jobs")) {
             return isRead(method) ? deploy.jobs(first(query, "machine")) : notAllowed("GET");

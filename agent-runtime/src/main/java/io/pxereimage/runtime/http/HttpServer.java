@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,7 @@ import io.pxereimage.runtime.api.MachinesResource;
 import io.pxereimage.runtime.net.NettyTransport;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.device.DeployServices;
+import io.pxereimage.runtime.election.ElectionStatus;
 import io.pxereimage.runtime.pool.PoolApi;
 
 /**
@@ -179,6 +181,11 @@ public final class HttpServer implements AutoCloseable {
 
     public HttpConfig config() {
         return config;
+    }
+
+    /** Serves {@code GET /api/v1/election} from {@code status} (a runtime with an election section). */
+    public void electionStatus(Supplier<ElectionStatus> status) {
+        api.election(status);
     }
 
     /** How often idle event streams get a keepalive comment (default 15 s; tests shorten it). */

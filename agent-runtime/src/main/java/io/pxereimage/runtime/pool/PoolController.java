@@ -75,6 +75,8 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     private final EventFeed feed;
     private volatile PoolMetrics metrics;
+    /** When the ended lease states were last counted (a scan, so once a minute; see PoolMetrics). */
+    private Instant endedCountedAt = Instant.EPOCH;
 
     /**
      * @param machines the pool machines this runtime owns (config entries with a {@code bmc})
@@ -179,7 +181,11 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         List<MachineStatus> mine = store.machinesOf(settings.owner());
         if (metrics != null) {
             metrics.machines(mine);
-            metrics.leases(store.leaseCounts());
+            boolean withEnded = now.isAfter(endedCountedAt.plusSeconds(60));
+            metrics.leases(store.leaseCounts(withEnded), withEnded);
+            if (withEnded) {
+                endedCountedAt = now;
+            }
         }
         for (MachineStatus m : mine) {
             PoolMachine spec = machines.get(m.name());

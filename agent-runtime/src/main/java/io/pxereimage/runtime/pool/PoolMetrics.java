@@ -12,7 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * Prometheus view of the pool: {@code pxe_pool_machines{state}} (this runtime's machines per state),
  * {@code pxe_pool_leases{state}} (leases per state in the store) and {@code pxe_pool_transitions_total{to}}.
- * The gauges are refreshed by the controller's tick, so a scrape never touches the database.
+ * The gauges are refreshed by the controller's tick, so a scrape never touches the database: open lease states every
+ * tick, ended ones (released, expired, failed: a table scan) once a minute.
  */
 final class PoolMetrics {
     private final Map<MachineState, AtomicLong> machines = new EnumMap<>(MachineState.class);
@@ -42,8 +43,13 @@ final class PoolMetrics {
         machines.forEach((s, v) -> v.set(counts.getOrDefault(s, 0L)));
     }
 
-    void leases(Map<LeaseState, Long> counts) {
-        leases.forEach((s, v) -> v.set(counts.getOrDefault(s, 0L)));
+    /** Sets the open states' gauges, and the ended states' too when {@code withEnded} (they are counted less often). */
+    void leases(Map<LeaseState, Long> counts, boolean withEnded) {
+        leases.forEach((s, v) -> {
+            if (withEnded || !s.ended()) {
+                v.set(counts.getOrDefault(s, 0L));
+            }
+        });
     }
 
     void moved(MachineState to) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,8 @@ public final class PxeServer implements AutoCloseable {
     /** Per local port, the channel replies leave from. */
     private final Map<Integer, Channel> senders = new HashMap<>();
     private EventLoopGroup group;
+    private volatile BooleanSupplier answering = () -> true;
+    private volatile long lastReplyNanos = System.nanoTime() - Long.MAX_VALUE / 2;
 
     public PxeServer(PxeConfig config, BootPlanner planner, MachineRegistry machines, MeterRegistry meters) {
         this.config = config;
@@ -112,6 +115,30 @@ public final class PxeServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Answers clients' broadcasts only while {@code gate} says so: with an election, only the subnet's responder
+     * answers. Requests meant for this server alone are always answered (see {@link #addressedToUs}).
+     */
+    public PxeServer answerWhen(BooleanSupplier gate) {
+        this.answering = gate;
+        return this;
+    }
+
+    /** Whether a reply went out within the last {@code millis}: a client is then likely in the middle of booting. */
+    public boolean repliedWithin(long millis) {
+        return System.nanoTime() - lastReplyNanos < millis * 1_000_000L;
+    }
+
+    /**
+     * A request for this server in particular, answered even when the election says another runtime answers: a
+     * port-4011 request (unicast to the boot server the client chose) or a REQUEST naming us as server (it took
+     * our offer, made just before we handed over). Dropping those would break a boot in progress.
+     */
+    private boolean addressedToUs(DhcpMessage req, int localPort) {
+        return localPort == config.proxyPort()
+                || req.serverId().map(config.serverAddress()::equals).orElse(false);
+    }
+
     /** The lease pool in DHCP mode, null in proxy mode. */
     public LeasePool leasePool() {
         return pool;
@@ -158,10 +185,17 @@ public final class PxeServer implements AutoCloseable {
             if (recent.seen(req, localPort)) {
                 metrics.duplicate(type); // a retransmission: answered again, the first reply may have been lost
             }
+            String who = req.mac().map(Object::toString).orElse("?");
+            if (!answering.getAsBoolean() && !addressedToUs(req, localPort)) {
+                // The one gate of the reply path: another runtime is the subnet's responder.
+                metrics.packet(type, "not_responder");
+                LOG.debug("{} {} on port {}: not the responder, not answering", type, who, localPort);
+                return;
+            }
             PxeResponder.Response r = responder.handle(req, localPort, sender);
             metrics.packet(type, r.outcome());
-            String who = req.mac().map(Object::toString).orElse("?");
             if (r.reply() != null) {
+                lastReplyNanos = System.nanoTime();
                 send(ctx, req, r, localPort, who); // before the log line: the client waits, the log does not
             }
             String what = localPort == config.proxyPort() ? "PXE" : config.mode() == PxeConfig.Mode.PROXY

@@ -3,6 +3,7 @@ package io.pxereimage.runtime.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -10,6 +11,7 @@ import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.api.ApiResponse;
 import io.pxereimage.runtime.api.MachinesResource;
 import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.election.ElectionStatus;
 
 /** Routing below {@code /api/v1}, without sockets. */
 class ApiRouteTest {
@@ -46,5 +48,19 @@ class ApiRouteTest {
         assertThat(readOnly.dispatch("GET", "/machines", null, null).status()).isEqualTo(200);
         assertThat(readOnly.dispatch("GET", "/machines/525400123456", null, null).status()).isEqualTo(404);
         assertThat(readOnly.dispatch("DELETE", "/machines/525400123456", null, null).status()).isEqualTo(403);
+    }
+
+    @Test
+    void electionStatusWhenConfigured() {
+        assertThat(readOnly.dispatch("GET", "/election", null, null).status()).isEqualTo(404);
+        ElectionStatus.Member self = new ElectionStatus.Member("1", "10.0.0.1", 100, "responder", false, 0, true);
+        readOnly.election(() -> new ElectionStatus("10.0.0.0/24", 2012, "responder",
+                1234, self, self, List.of(), 1000, 500, 1500, 3000));
+        ApiResponse r = readOnly.dispatch("GET", "/election", null, null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(new String(r.json(), StandardCharsets.UTF_8)).contains("\"role\":\"responder\"")
+                .contains("\"responder\":{\"id\":\"1\",\"address\":\"10.0.0.1\"");
+        assertThat(readOnly.dispatch("POST", "/election", null, null).status()).isIn(403, 405);
+        assertThat(withToken.dispatch("GET", "/election", null, null).status()).isEqualTo(401);
     }
 }

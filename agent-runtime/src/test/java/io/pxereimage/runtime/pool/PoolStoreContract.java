@@ -114,6 +114,18 @@ abstract class PoolStoreContract {
     }
 
     @Test
+    void leaseCountsLeaveTheEndedStatesOutUnlessAsked() throws Exception {
+        store.sync(List.of(machine(1, "metal")), "r1", T0);
+        Lease first = store.create(ask("c", "metal", true), PoolStore.Caps.NONE, T0);
+        store.create(ask("c", "metal", true), PoolStore.Caps.NONE, T0.plusSeconds(1));
+        store.create(ask("c", "metal", true), PoolStore.Caps.NONE, T0.plusSeconds(2));
+        store.end(first.id(), LeaseState.RELEASED, "api", "done", T0);
+        assertThat(store.leaseCounts(false)).containsOnly(Map.entry(LeaseState.PENDING, 2L));
+        assertThat(store.leaseCounts(true))
+                .containsOnly(Map.entry(LeaseState.PENDING, 2L), Map.entry(LeaseState.RELEASED, 1L));
+    }
+
+    @Test
     void transitionsAreCompareAndSetAndFollowTheTable() throws Exception {
         store.sync(List.of(machine(1, "metal")), "r1", T0);
         Lease l = store.create(ask("c", "metal", true), PoolStore.Caps.NONE, T0);

@@ -104,6 +104,40 @@ class PxeServerLoopbackTest {
         }
     }
 
+    /** The election gate: a standby drops what the subnet's responder answers, but still answers port 4011. */
+    @Test
+    void aStandbyAnswersOnlyRequestsMeantForIt() throws Exception {
+        MachineRegistry machines = new MachineRegistry(List.of(MachinePlan.boot(MAC, null,
+                new BootSpec("vmlinuz", List.of(), ""))), null);
+        BootPlanner planner = mock(BootPlanner.class);
+        when(planner.decide(any())).thenReturn(new BootDecision.Boot(BootDecision.Kind.TFTP, "ipxe.efi"));
+        boolean[] responder = {false};
+        server = new PxeServer(config(), planner, machines, meters).answerWhen(() -> responder[0]);
+        server.start();
+        byte[] request = Fixtures.bytes("edk2-pxe-4011-request.bin");
+        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            client.setSoTimeout(300);
+            client.send(new DatagramPacket(request, request.length, new InetSocketAddress("127.0.0.1", base)));
+            awaitCount(1, "pxe_dhcp_packets_total", "type", "REQUEST", "outcome", "not_responder");
+            DatagramPacket reply = new DatagramPacket(new byte[1500], 1500);
+            try {
+                client.receive(reply);
+                throw new AssertionError("a standby answered on the DHCP port");
+            } catch (SocketTimeoutException expected) {
+                // fine
+            }
+            assertThat(server.repliedWithin(60_000)).isFalse();
+            client.setSoTimeout(3000);
+            // port 4011: the client chose this boot server, whoever is responder now
+            client.send(new DatagramPacket(request, request.length, new InetSocketAddress("127.0.0.1", base + 2)));
+            client.receive(reply);
+            assertThat(DhcpCodec.decode(Arrays.copyOf(reply.getData(), reply.getLength())).messageType())
+                    .contains(MessageType.ACK);
+            assertThat(server.repliedWithin(60_000)).isTrue();
+            assertThat(count("pxe_dhcp_packets_total", "type", "REQUEST", "outcome", "not_responder")).isEqualTo(1);
+        }
+    }
+
     @Test
     void closeReleasesThePorts() throws Exception {
         MachineRegistry machines = new MachineRegistry();

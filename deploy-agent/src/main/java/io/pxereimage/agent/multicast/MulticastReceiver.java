@@ -121,41 +121,42 @@ public final class MulticastReceiver {
     public Result run() throws IOException {
         try (FileChannel file = FileChannel.open(config.out(), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-            Result r = run(new Disk() {
-                @Override
-                public FileChannel channel() {
-                    return file;
-                }
-
-                @Override
-                public BlockBitmap open(Packet.Announce a) throws IOException {
-                    file.truncate(a.imageSize());
-                    return new BlockBitmap(a.imageSize(), a.blockSize());
-                }
-
-                @Override
-                public ImageLayout layout() {
-                    return null; // whole image, set in run(Disk) from the announce
-                }
-
-                @Override
-                public boolean verify() {
-                    return ReceiverSession.readBack(file, size(), config.sha256()).getAsBoolean();
-                }
-
-                private long size() {
-                    try {
-                        return file.size();
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
-            });
+            Result r = run(file(file, config.sha256()));
             if (r.outcome() != Outcome.VERIFIED && r.outcome() != Outcome.MISMATCH) {
                 throw new IOException("multicast receive ended " + r.outcome() + ": " + r.detail());
             }
             return r;
         }
+    }
+
+    /** A plain file that gets the whole image from block 0 (sized on the announce), verified by its SHA-256. */
+    static Disk file(FileChannel file, byte[] sha256) {
+        return new Disk() {
+            @Override
+            public FileChannel channel() {
+                return file;
+            }
+
+            @Override
+            public BlockBitmap open(Packet.Announce a) throws IOException {
+                file.truncate(a.imageSize());
+                return new BlockBitmap(a.imageSize(), a.blockSize());
+            }
+
+            @Override
+            public ImageLayout layout() {
+                return null; // whole image, set in run(Disk) from the announce
+            }
+
+            @Override
+            public boolean verify() {
+                try {
+                    return ReceiverSession.readBack(file, file.size(), sha256).getAsBoolean();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
     }
 
     /** One session into {@code disk}; see {@link Outcome} for how it can end. */
@@ -269,7 +270,11 @@ public final class MulticastReceiver {
                                 continue;
                             }
                             if (ch == control && !(p instanceof Packet.Leave)) {
-                                continue; // later ANNOUNCEs and REGISTER_ACKs: nothing to do
+                                if (p instanceof Packet.Announce a && session != null
+                                        && a.header().session() == announce.header().session()) {
+                                    lastHeard = System.nanoTime(); // still admitting others: the sender is alive
+                                }
+                                continue; // later REGISTER_ACKs: nothing to do
                             }
                             if (session == null) {
                                 // data before our REGISTER_ACK: the ACK was lost, ask again (at most every 100 ms)
@@ -288,7 +293,8 @@ public final class MulticastReceiver {
                             long foreignBefore = session.foreign();
                             Optional<Packet> answer = session.handle(p);
                             if (session.foreign() == foreignBefore) {
-                                lastHeard = now;
+                                // not `now`: a busy receiver drains for longer than the silence limit in one go
+                                lastHeard = System.nanoTime();
                             }
                             if (answer.isPresent() && lose()) {
                                 injectedDrops++;
