@@ -210,6 +210,8 @@ for n in $counts; do
       ratio=$(awk -v w="$((w1 - w0))" -v s="$size" 'BEGIN {printf "%.3f", w / s}')
       verified="$good/$n"
       [[ $status == ok ]] || verified+=" ($status)"
+      # a tool that ended without every image (udpcast drops receivers it thinks dead) has no goodput
+      ((good == n)) || mibps="($mibps: incomplete)"
       bench_log "$tool n=$n loss=$loss%: ${secs}s ${mibps} MiB/s wire ${ratio} verified $verified (dropped/read: $seen)"
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$tool" "$n" "$loss" "$size" "$secs" \
         "$mibps" "$ratio" "$verified" "$seen" >>"$tsv"
@@ -236,7 +238,7 @@ done
       echo "| tool | wall s | goodput MiB/s | % of cap | wire bytes / image byte | outputs with the image's SHA-256 |"
       echo "|---|---|---|---|---|---|"
     fi
-    pct=$(awk -v m="$mibps" -v c="$CAP_BPS" 'BEGIN {if (m == "-") print "-"; else printf "%.0f", m * 1048576 * 8 / c * 100}')
+    pct=$(awk -v m="$mibps" -v c="$CAP_BPS" 'BEGIN {if (m !~ /^[0-9.]+$/) print "-"; else printf "%.0f", m * 1048576 * 8 / c * 100}')
     echo "| $tool | $secs | $mibps | $pct | $ratio | $verified |"
   done
 } >"$results"
