@@ -22,7 +22,7 @@
 # Environment: MC_SIZE_MIB (512; quick 64), MC_RECEIVERS ("1 4 8"; quick "1 4"), MC_LOSS ("0 1 5"; quick "0 1"),
 # MC_TOOLS ("ours udpcast uftp"), MC_CAP (1gbit), MC_RUN_TIMEOUT (300 s per transfer), MC_OUT (receiver outputs,
 # on tmpfs so that the disk is not what is measured: /dev/shm/${P}mcast), BENCH_SKIP_BUILD=1 (jars as they are),
-# MC_SENDER_JVM (extra JVM flags for our sender, e.g. a JFR recording), MC_OURS_ARGS (extra SenderMain args).
+# MC_SENDER_JVM / MC_RX_JVM (extra JVM flags for our sender / receivers), MC_OURS_ARGS (extra SenderMain args).
 # Raw rows: $BENCH_WORK/multicast-runs.tsv; logs: $BENCH_WORK/mcast/<cell>/.
 set -euo pipefail
 export BENCH_PREFIX=${BENCH_PREFIX:-pxy-} BENCH_SUBNET=${BENCH_SUBNET:-10.231.103}
@@ -125,7 +125,8 @@ run_ours() {
   for ((i = 1; i <= n; i++)); do
     head -c 32 /dev/urandom | xxd -p -c 64 | tr -d '\n' >"$d/r$i.token"
     list+="${list:+,}$((1000 + i)):$d/r$i.token"
-    lossy "r$i" "$d/r$i.log" "$d/r$i.loss" java -XX:+UseSerialGC -cp "$agent_jar" \
+    # shellcheck disable=SC2086
+    lossy "r$i" "$d/r$i.log" "$d/r$i.loss" java -XX:+UseSerialGC ${MC_RX_JVM:-} -cp "$agent_jar" \
       io.pxereimage.agent.multicast.MulticastReceiver --group $GROUP --port 9310 --iface eth0 --id $((1000 + i)) \
       --token-file "$d/r$i.token" --sha256 "$sha" --out "$d/out/r$i.img" --timeout "$run_timeout"
     rx+=("$BENCH_LAST")
@@ -209,6 +210,8 @@ for n in $counts; do
       ratio=$(awk -v w="$((w1 - w0))" -v s="$size" 'BEGIN {printf "%.3f", w / s}')
       verified="$good/$n"
       [[ $status == ok ]] || verified+=" ($status)"
+      # a tool that ended without every image (udpcast drops receivers it thinks dead) has no goodput
+      ((good == n)) || mibps="($mibps: incomplete)"
       bench_log "$tool n=$n loss=$loss%: ${secs}s ${mibps} MiB/s wire ${ratio} verified $verified (dropped/read: $seen)"
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$tool" "$n" "$loss" "$size" "$secs" \
         "$mibps" "$ratio" "$verified" "$seen" >>"$tsv"
@@ -235,7 +238,7 @@ done
       echo "| tool | wall s | goodput MiB/s | % of cap | wire bytes / image byte | outputs with the image's SHA-256 |"
       echo "|---|---|---|---|---|---|"
     fi
-    pct=$(awk -v m="$mibps" -v c="$CAP_BPS" 'BEGIN {if (m == "-") print "-"; else printf "%.0f", m * 1048576 * 8 / c * 100}')
+    pct=$(awk -v m="$mibps" -v c="$CAP_BPS" 'BEGIN {if (m !~ /^[0-9.]+$/) print "-"; else printf "%.0f", m * 1048576 * 8 / c * 100}')
     echo "| $tool | $secs | $mibps | $pct | $ratio | $verified |"
   done
 } >"$results"

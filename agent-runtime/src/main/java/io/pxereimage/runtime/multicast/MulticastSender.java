@@ -453,6 +453,7 @@ public final class MulticastSender {
                 long first = (long) next * a.sliceBlocks();
                 sending = new Slice(next, (int) Math.min(a.sliceBlocks(), a.blockCount() - first), now);
                 sentInSlice = 0;
+                loadSlice(file, a, next);
                 rate.sending(next);
                 admitFrom = next + 1; // a receiver admitted from now on joins from the next slice
                 next++;
@@ -665,17 +666,39 @@ public final class MulticastSender {
     }
 
     private final ByteBuffer block = ByteBuffer.allocate(MulticastCodec.MAX_BLOCK);
+    /** The slice being sent, read with one positional read rather than one per block; repairs read per block. */
+    private ByteBuffer sliceData;
+    private int sliceLoaded = -1;
 
-    private void sendBlock(FileChannel file, Packet.Announce a, int slice, int b) throws IOException {
-        long pos = ((long) slice * a.sliceBlocks() + b) * a.blockSize();
-        block.clear().limit((int) Math.min(a.blockSize(), a.imageSize() - pos));
-        while (block.hasRemaining()) {
-            if (file.read(block, pos + block.position()) < 0) {
+    private void loadSlice(FileChannel file, Packet.Announce a, int slice) throws IOException {
+        if (sliceData == null) {
+            sliceData = ByteBuffer.allocate(a.sliceBlocks() * a.blockSize());
+        }
+        long pos = (long) slice * a.sliceBlocks() * a.blockSize();
+        sliceData.clear().limit((int) Math.min(sliceData.capacity(), a.imageSize() - pos));
+        read(file, sliceData, pos);
+        sliceLoaded = slice;
+    }
+
+    private void read(FileChannel file, ByteBuffer into, long pos) throws IOException {
+        while (into.hasRemaining()) {
+            if (file.read(into, pos + into.position()) < 0) {
                 throw new IOException("image shrank while sending: " + config.image());
             }
         }
-        byte[] payload = new byte[block.flip().remaining()];
-        block.get(payload);
+    }
+
+    private void sendBlock(FileChannel file, Packet.Announce a, int slice, int b) throws IOException {
+        long pos = ((long) slice * a.sliceBlocks() + b) * a.blockSize();
+        int length = (int) Math.min(a.blockSize(), a.imageSize() - pos);
+        byte[] payload = new byte[length];
+        if (slice == sliceLoaded) {
+            sliceData.get(b * a.blockSize(), payload);
+        } else {
+            block.clear().limit(length);
+            read(file, block, pos);
+            block.flip().get(payload);
+        }
         int wire = payload.length + Header.LENGTH + 4 + 28;
         pacer.pace(wire, this::flush);
         meter(wire);

@@ -62,6 +62,7 @@ class MulticastSessionsTest {
         MulticastSender.Report run(MulticastSender.Config c) throws IOException;
     }
 
+    /** Windows of a second or two: shorter ones were missed by the second job on a loaded machine (load 12). */
     void start(int windowMillis) throws Exception {
         List<MachinePlan> plans = new ArrayList<>();
         for (int i = 0; i < MACS.size(); i++) {
@@ -145,7 +146,7 @@ class MulticastSessionsTest {
 
     @Test
     void jobsOfOneImageWithinTheWindowShareASessionOthersGoUnicast() throws Exception {
-        start(300);
+        start(2000);
         ImageEntry a = image("a", (byte) 1, null);
         ImageEntry b = image("b", (byte) 2, null);
         JobRecord j1 = reimage(0, a);
@@ -154,9 +155,9 @@ class MulticastSessionsTest {
         // held while the window is open: nothing to take yet
         assertThat(take(0, 100)).isNull();
 
-        JobRecord got1 = take(0, 2000);
-        JobRecord got2 = take(1, 2000);
-        JobRecord got3 = take(2, 2000);
+        JobRecord got1 = take(0, 6000);
+        JobRecord got2 = take(1, 6000);
+        JobRecord got3 = take(2, 6000);
         assertThat(got1).isSameAs(j1);
         assertThat(got2).isSameAs(j2);
         assertThat(got3).isSameAs(j3);
@@ -171,7 +172,7 @@ class MulticastSessionsTest {
         assertThat(m1.token()).hasSize(64).isNotEqualTo(m2.token());
         assertThat(multicast(j3)).isNull();
         assertThat(events(2, "multicast-fallback")).singleElement().asString()
-                .contains("no other machine asked for b within the 0.3 s gathering window: unicast");
+                .contains("no other machine asked for b within the 2 s gathering window: unicast");
 
         // the first delivery started the sender, with both receivers' tokens
         MulticastSender.Config c = sent.poll(5, TimeUnit.SECONDS);
@@ -206,11 +207,11 @@ class MulticastSessionsTest {
 
     @Test
     void aVerifiedSenderReportDoesNotMarkTheMachineImagedOnlyTheAgentsResultDoes() throws Exception {
-        start(100);
+        start(1000);
         ImageEntry a = image("a", (byte) 1, null);
         JobRecord j1 = reimage(0, a);
         reimage(1, a);
-        assertThat(take(0, 2000)).isSameAs(j1);
+        assertThat(take(0, 6000)).isSameAs(j1);
         awaitState("done");
         assertThat(plan(0).action()).isEqualTo(MachinePlan.Action.DEPLOY);
         assertThat(deploy.events().list("m1")).extracting(Events.Event::phase).doesNotContain("verified", "local");
@@ -348,7 +349,7 @@ class MulticastSessionsTest {
 
     @Test
     void aJobReplacedDuringTheWindowIsLeftOut() throws Exception {
-        start(300);
+        start(2000);
         ImageEntry a = image("a", (byte) 1, null);
         JobRecord old = reimage(0, a);
         reimage(1, a);
@@ -356,7 +357,7 @@ class MulticastSessionsTest {
         assertThat(old.snapshot().state()).isEqualTo(JobRecord.State.FAILED);
         assertThat(take(0, 1000)).isSameAs(unicast);
         assertThat(multicast(unicast)).isNull();
-        JobRecord lone = take(1, 2000);
+        JobRecord lone = take(1, 6000);
         assertThat(multicast(lone)).as("the only job left in the window").isNull();
         assertThat(events(1, "multicast-fallback")).isNotEmpty();
         assertThat(sessions.sessions()).isEmpty();
