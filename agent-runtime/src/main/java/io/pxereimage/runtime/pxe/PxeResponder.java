@@ -3,6 +3,7 @@ package io.pxereimage.runtime.pxe;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -14,6 +15,7 @@ import io.pxereimage.runtime.dhcp.DhcpMessage;
 import io.pxereimage.runtime.dhcp.Lease;
 import io.pxereimage.runtime.dhcp.LeasePool;
 import io.pxereimage.runtime.dhcp.MessageType;
+import io.pxereimage.runtime.dhcp.RelayScope;
 import io.pxereimage.runtime.dhcp.ReplyRouting;
 import io.pxereimage.runtime.net.Ip4;
 
@@ -43,19 +45,32 @@ public final class PxeResponder {
     private final BootPlanner planner;
     private final MachineRegistry machines;
     private final LeasePool pool;
+    private final Map<RelayScope, LeasePool> relayPools;
     private final Clock clock;
     private final ReplyRouting routing;
 
     /** {@code pool} is required in DHCP mode and ignored in proxy mode. */
     public PxeResponder(PxeConfig config, BootPlanner planner, MachineRegistry machines, LeasePool pool, Clock clock) {
+        this(config, planner, machines, pool, Map.of(), clock);
+    }
+
+    /** As above, with one lease pool per relayed subnet ({@link PxeConfig#relayScopes()}). */
+    public PxeResponder(PxeConfig config, BootPlanner planner, MachineRegistry machines, LeasePool pool,
+            Map<RelayScope, LeasePool> relayPools, Clock clock) {
         this.config = config;
         this.planner = planner;
         this.machines = machines;
         this.pool = pool;
+        this.relayPools = Map.copyOf(relayPools);
         this.clock = clock;
         this.routing = new ReplyRouting(config.serverPort(), config.clientPort());
         if (config.mode() == PxeConfig.Mode.DHCP && pool == null) {
             throw new IllegalArgumentException("DHCP mode needs a lease pool");
+        }
+        for (RelayScope s : config.relayScopes()) {
+            if (config.mode() == PxeConfig.Mode.DHCP && !this.relayPools.containsKey(s)) {
+                throw new IllegalArgumentException("no lease pool for relayed subnet " + s.cidr());
+            }
         }
     }
 
@@ -72,19 +87,21 @@ public final class PxeResponder {
         if (localPort == config.proxyPort()) {
             return bootServer(req, type, client, sender);
         }
-        return config.mode() == PxeConfig.Mode.PROXY ? proxy(req, type, client) : dhcp(req, type, client);
+        int relayPort = Ip4.isZero(req.giaddr()) ? 0 : sender.getPort();
+        return config.mode() == PxeConfig.Mode.PROXY ? proxy(req, type, client, relayPort)
+                : dhcp(req, type, client, relayPort);
     }
 
     /** Port 67 in proxy mode: only boot information, only to PXE DISCOVERs; the real DHCP server does the rest. */
-    private Response proxy(DhcpMessage req, MessageType type, ClientInfo client) {
+    private Response proxy(DhcpMessage req, MessageType type, ClientInfo client, int relayPort) {
         if (!type.equals(MessageType.DISCOVER)) {
             return Response.silent(type + " is for the DHCP server");
         }
         return withBoot(client, boot -> {
             DhcpMessage reply = PxeReplies.proxyOffer(req, client, boot, config.serverAddress());
             String binl = client.wantsBinl() ? " (BINL: expect 4011)" : "";
-            return new Response(reply, routing.route(req, reply), false, "offer",
-                    "OFFER file=" + boot.bootFile() + binl);
+            return new Response(reply, routing.route(req, reply, relayPort), false, "offer",
+                    "OFFER file=" + boot.bootFile() + binl + relayed(req));
         });
     }
 
@@ -110,11 +127,17 @@ public final class PxeResponder {
     }
 
     /** Port 67 in DHCP mode: a full server for known machines, silence for everyone else. */
-    private Response dhcp(DhcpMessage req, MessageType type, ClientInfo client) {
+    private Response dhcp(DhcpMessage req, MessageType type, ClientInfo client, int relayPort) {
         if (machines.planFor(client.mac()).isEmpty()) {
             // A PXE server on a real network must never take over other machines' configuration.
             return Response.silent("unknown MAC");
         }
+        Optional<RelayScope> relayScope = scopeOf(req);
+        if (!Ip4.isZero(req.giaddr()) && relayScope.isEmpty() && !local(req.giaddr())) {
+            return Response.silent("relayed from " + req.giaddr().getHostAddress() + ", no relayed subnet holds it");
+        }
+        LeasePool pool = relayScope.map(relayPools::get).orElse(this.pool);
+        PxeConfig config = relayScope.map(s -> this.config.forRelayScope(s, req.giaddr())).orElse(this.config);
         Inet4Address me = config.serverAddress();
         Optional<Inet4Address> serverId = req.serverId();
         if (serverId.isPresent() && !serverId.get().equals(me)) {
@@ -135,8 +158,8 @@ public final class PxeResponder {
                 }
                 DhcpMessage reply = PxeReplies.lease(req, client, MessageType.OFFER, offered.get(), config, boot,
                         clock.instant());
-                return new Response(reply, routing.route(req, reply), false, "offer",
-                        "OFFER " + offered.get().address().getHostAddress() + file);
+                return new Response(reply, routing.route(req, reply, relayPort), false, "offer",
+                        "OFFER " + offered.get().address().getHostAddress() + file + relayed(req));
             }
             case 3 -> { // REQUEST: SELECTING/INIT-REBOOT carry option 50, RENEWING/REBINDING carry ciaddr
                 Inet4Address wanted = req.requestedIp().orElse(req.ciaddr());
@@ -146,12 +169,12 @@ public final class PxeResponder {
                 LeasePool.Result r = pool.request(client.mac(), wanted);
                 if (r instanceof LeasePool.Result.Nak nak) {
                     DhcpMessage reply = PxeReplies.nak(req, me, nak.reason());
-                    return new Response(reply, routing.route(req, reply), false, "nak", "NAK (" + nak.reason() + ")");
+                    return new Response(reply, routing.route(req, reply, relayPort), false, "nak", "NAK (" + nak.reason() + ")");
                 }
                 Lease lease = ((LeasePool.Result.Ack) r).lease();
                 DhcpMessage reply = PxeReplies.lease(req, client, MessageType.ACK, lease, config, boot, clock.instant());
-                return new Response(reply, routing.route(req, reply), false, "ack",
-                        "ACK " + lease.address().getHostAddress() + file);
+                return new Response(reply, routing.route(req, reply, relayPort), false, "ack",
+                        "ACK " + lease.address().getHostAddress() + file + relayed(req));
             }
             case 4 -> { // DECLINE
                 Inet4Address addr = req.requestedIp().orElse(Ip4.ANY);
@@ -170,12 +193,34 @@ public final class PxeResponder {
                     return Response.silent("INFORM without ciaddr");
                 }
                 DhcpMessage reply = PxeReplies.informAck(req, client, config, boot);
-                return new Response(reply, routing.route(req, reply), false, "ack", "ACK (inform)" + file);
+                return new Response(reply, routing.route(req, reply, relayPort), false, "ack", "ACK (inform)" + file);
             }
             default -> {
                 return Response.silent(type + " is not for a server");
             }
         }
+    }
+
+    /**
+     * The relayed subnet a request belongs to: its giaddr's (RFC 2131 4.3.1), or, for a request sent straight to
+     * us (renewal, release, inform: giaddr 0), its ciaddr's. Empty: the local subnet.
+     */
+    private Optional<RelayScope> scopeOf(DhcpMessage req) {
+        Inet4Address where = Ip4.isZero(req.giaddr()) ? req.ciaddr() : req.giaddr();
+        if (Ip4.isZero(where)) {
+            return Optional.empty();
+        }
+        return config.relayScopes().stream().filter(s -> s.contains(where)).findFirst();
+    }
+
+    /** Whether {@code a} is in the subnet of our own range (a relay on our own segment: odd but harmless). */
+    private boolean local(Inet4Address a) {
+        int mask = Ip4.toInt(config.subnetMask());
+        return (Ip4.toInt(a) & mask) == (Ip4.toInt(config.rangeStart()) & mask);
+    }
+
+    private static String relayed(DhcpMessage req) {
+        return Ip4.isZero(req.giaddr()) ? "" : " via relay " + req.giaddr().getHostAddress();
     }
 
     private Boot bootFor(ClientInfo client) {
