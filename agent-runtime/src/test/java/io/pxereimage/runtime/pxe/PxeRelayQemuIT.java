@@ -33,6 +33,7 @@ class PxeRelayQemuIT {
     static final String SERVERS = "10.231.107.";
     static final String SERVER = SERVERS + "2";
     static final String RELAY = CLIENTS + "1";
+    static final String UEFI_MAC = "52:54:00:a7:01:07";
 
     @BeforeEach
     void prerequisites() {
@@ -67,6 +68,57 @@ class PxeRelayQemuIT {
         }
     }
 
+    /**
+     * Proxy mode across the relay: dhcrelay forwards to a DHCP server (dnsmasq, addresses for the client subnet,
+     * behind a third leg of the router, 10.231.109.0/24) and to the runtime. OVMF's own PXE client (arch 7) takes
+     * the address from dnsmasq and our BINL offer (both relayed), sends its port-4011 REQUEST to us through the
+     * router, gets our ACK, loads ipxe.efi over TFTP through the router; iPXE then asks again and fetches script and
+     * kernel over HTTP.
+     */
+    @Test
+    void uefiFirmwareBootsAcrossTheRelayInProxyModeWith4011AndTftp() throws Exception {
+        Prerequisites.requireFiles("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd",
+                "/usr/lib/ipxe/ipxe.efi");
+        try (NetLab lab = new NetLab("pxh", "ru")) {
+            String rtr = topology(lab);
+            String dh = lab.linked("dh", "10.231.109.2/24", rtr, "eth2", "10.231.109.1/24");
+            lab.sh("ip", "-n", dh, "route", "add", CLIENTS + "0/24", "via", "10.231.109.1");
+            lab.start(dh, lab.dir.resolve("dnsmasq.log"), "dnsmasq", "--conf-file=/dev/null", "--port=0",
+                    "--keep-in-foreground", "--user=root", "--log-dhcp", "--log-facility=-",
+                    "--pid-file=" + lab.dir.resolve("dnsmasq.pid"),
+                    "--dhcp-leasefile=" + lab.dir.resolve("dnsmasq.leases"), "--no-ping",
+                    "--dhcp-range=" + CLIENTS + "200," + CLIENTS + "220,255.255.255.0,10m",
+                    "--dhcp-option=3," + RELAY);
+            lab.start(rtr, lab.dir.resolve("relay.log"), "dhcrelay", "-4", "-d", "--no-pid", "-id", "eth0",
+                    "-iu", "eth1", "-iu", "eth2", SERVER, "10.231.109.2");
+            Path log = startRuntime(lab, "  mode: proxy", "/usr/lib/ipxe");
+            Path vars = lab.dir.resolve("vars.fd");
+            Files.copy(Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd"), vars);
+            long t0 = System.nanoTime();
+            lab.start(lab.ns("sw"), lab.dir.resolve("qemu.out"), "qemu-system-x86_64", "-accel", "tcg", "-m", "512",
+                    "-nographic", "-nodefaults", "-display", "none", "-serial",
+                    "file:" + lab.dir.resolve("serial.log"), "-monitor", "none", "-no-reboot", "-machine", "q35",
+                    "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+                    "-drive", "if=pflash,format=raw,unit=1,file=" + vars,
+                    "-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=no",
+                    "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
+                    "-device", "virtio-net-pci,netdev=n0,mac=" + UEFI_MAC + ",romfile=", "-boot", "order=n");
+            await(log, "HTTP file /files/vmlinuz", Duration.ofSeconds(150));
+            System.out.printf("relay boot (UEFI, proxy, dhcrelay): kernel fetched %.1f s after qemu start%n",
+                    (System.nanoTime() - t0) / 1e9);
+            String s = read(log);
+            assertThat(s).contains("proxyDHCP DISCOVER " + UEFI_MAC + " arch=efi-x64 ipxe=false -> OFFER"
+                    + " file=ipxe.efi (BINL: expect 4011) via relay " + RELAY);
+            assertThat(s).contains("PXE REQUEST " + UEFI_MAC + " arch=efi-x64 ipxe=false -> ACK file=ipxe.efi");
+            assertThat(s).containsPattern("TFTP sent ipxe.efi to /?" + CLIENTS.replace(".", "\\.") + "2\\d\\d:");
+            assertThat(s).contains("proxyDHCP DISCOVER " + UEFI_MAC + " arch=efi-x64 ipxe=true -> OFFER file=http://"
+                    + SERVER + ":8080/boot/" + UEFI_MAC + ".ipxe via relay " + RELAY);
+            assertThat(s).containsPattern("HTTP file /files/vmlinuz .* to /?" + CLIENTS.replace(".", "\\.")
+                    + "2\\d\\d");
+            assertThat(Files.readString(lab.dir.resolve("dnsmasq.log"))).contains("DHCPACK").contains(UEFI_MAC);
+        }
+    }
+
     /** The client bridge with a tap for qemu, an RA sender, the router, the server namespace; returns the router. */
     static String topology(NetLab lab) throws Exception {
         String sw = lab.ns("sw");
@@ -88,16 +140,7 @@ class PxeRelayQemuIT {
 
     /** Starts the runtime, boots qemu, waits for the kernel fetch, checks the runtime's log. */
     static void bootAndCheck(NetLab lab, boolean alternatePorts) throws Exception {
-        Path d = lab.dir;
-        Path loaders = Files.createDirectories(d.resolve("loaders"));
-        Files.writeString(loaders.resolve("undionly.kpxe"), "not really iPXE");
-        Path files = Files.createDirectories(d.resolve("files"));
-        Files.write(files.resolve("vmlinuz"), new byte[64 * 1024]);
-        Path config = d.resolve("runtime.yaml");
-        Files.writeString(config, """
-                address: %s
-                dataDir: %s
-                dhcp:
+        Path log = startRuntime(lab, """
                   mode: dhcp
                   alternatePorts: %s
                   rangeStart: %s100
@@ -105,22 +148,12 @@ class PxeRelayQemuIT {
                   subnetMask: 255.255.255.0
                   relayedSubnets:
                     - {subnet: %s0/24, rangeStart: %s100, rangeEnd: %s150}
-                tftp: {root: %s}
-                http: {port: 8080, filesRoot: %s}
-                machines:
-                  - {mac: "%s", action: boot, kernel: vmlinuz, cmdline: "console=ttyS0"}
-                """.formatted(SERVER, d.resolve("data"), alternatePorts, SERVERS, SERVERS, CLIENTS, CLIENTS,
-                CLIENTS, loaders, files, MAC));
-        Path log = d.resolve("runtime.log");
-        lab.start(lab.ns("srv"), log, Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "serve", "--config", config.toString());
-        await(log, "ready", Duration.ofSeconds(30));
+                """.formatted(alternatePorts, SERVERS, SERVERS, CLIENTS, CLIENTS, CLIENTS), "loaders");
         String ports = alternatePorts ? "[2067, 4011]" : "[67, 4011]";
         assertThat(read(log)).contains("listening on 0.0.0.0 ports " + ports);
         long t0 = System.nanoTime();
-        lab.start(lab.ns("sw"), d.resolve("qemu.out"), "qemu-system-x86_64", "-accel", "tcg", "-m", "256",
-                "-nographic", "-nodefaults", "-display", "none", "-serial", "file:" + d.resolve("serial.log"),
+        lab.start(lab.ns("sw"), lab.dir.resolve("qemu.out"), "qemu-system-x86_64", "-accel", "tcg", "-m", "256",
+                "-nographic", "-nodefaults", "-display", "none", "-serial", "file:" + lab.dir.resolve("serial.log"),
                 "-monitor", "none", "-no-reboot", "-boot", "n", "-netdev",
                 "tap,id=n0,ifname=tap0,script=no,downscript=no", "-device", "e1000,netdev=n0,mac=" + MAC);
         await(log, "HTTP file /files/vmlinuz", Duration.ofSeconds(120));
@@ -135,6 +168,37 @@ class PxeRelayQemuIT {
         assertThat(s).contains("HTTP script " + MAC);
         assertThat(s).containsPattern("HTTP file /files/vmlinuz .* to /?" + CLIENTS.replace(".", "\\.") + "100");
         assertThat(s).doesNotContain("send_failed").doesNotContain("failed:");
+    }
+
+    /**
+     * The runtime ({@code serve --config}) in the server namespace with the given {@code dhcp:} section body and
+     * TFTP root ({@code "loaders"}: a dummy; else a real directory); returns its log once it is ready.
+     */
+    static Path startRuntime(NetLab lab, String dhcp, String tftpRoot) throws Exception {
+        Path d = lab.dir;
+        Path loaders = Files.createDirectories(d.resolve("loaders"));
+        Files.writeString(loaders.resolve("undionly.kpxe"), "not really iPXE");
+        Path files = Files.createDirectories(d.resolve("files"));
+        Files.write(files.resolve("vmlinuz"), new byte[64 * 1024]);
+        Path config = d.resolve("runtime.yaml");
+        Files.writeString(config, """
+                address: %s
+                dataDir: %s
+                dhcp:
+                %s
+                tftp: {root: %s}
+                http: {port: 8080, filesRoot: %s}
+                machines:
+                  - {mac: "%s", action: boot, kernel: vmlinuz, cmdline: "console=ttyS0"}
+                  - {mac: "%s", action: boot, kernel: vmlinuz, cmdline: "console=ttyS0"}
+                """.formatted(SERVER, d.resolve("data"), dhcp.stripTrailing(),
+                tftpRoot.equals("loaders") ? loaders : tftpRoot, files, MAC, UEFI_MAC));
+        Path log = d.resolve("runtime.log");
+        lab.start(lab.ns("srv"), log, Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "serve", "--config", config.toString());
+        await(log, "ready", Duration.ofSeconds(30));
+        return log;
     }
 
     static void await(Path log, String text, Duration timeout) throws Exception {
