@@ -82,7 +82,15 @@ public record DhcpSection(String mode, Integer serverPort, Integer clientPort, I
             throw new IllegalArgumentException("relayedSubnets: only in mode dhcp (in proxy mode the relayed"
                     + " subnet's own DHCP server hands out addresses)");
         }
-        Fields.unique("relayedSubnets", relayedSubnets.stream().map(r -> r.toScope().cidr()).toList());
+        var scopes = relayedSubnets.stream().map(RelayedSubnet::toScope).toList();
+        for (int i = 0; i < scopes.size(); i++) {
+            for (int j = i + 1; j < scopes.size(); j++) {
+                if (scopes.get(i).contains(scopes.get(j).network()) || scopes.get(j).contains(scopes.get(i).network())) {
+                    throw new IllegalArgumentException("relayedSubnets: " + scopes.get(j).cidr() + " overlaps "
+                            + scopes.get(i).cidr() + " (a giaddr must name one subnet)");
+                }
+            }
+        }
     }
 
     public Mode modeValue() {

@@ -136,15 +136,16 @@ public final class PxeResponder {
         if (!Ip4.isZero(req.giaddr()) && relayScope.isEmpty() && !local(req.giaddr())) {
             return Response.silent("relayed from " + req.giaddr().getHostAddress() + ", no relayed subnet holds it");
         }
-        LeasePool pool = relayScope.map(relayPools::get).orElse(this.pool);
-        PxeConfig config = relayScope.map(s -> this.config.forRelayScope(s, req.giaddr())).orElse(this.config);
+        // The client's subnet: ours, or the relayed one (its pool; its mask, router and DNS in the replies).
+        LeasePool leases = relayScope.map(relayPools::get).orElse(pool);
+        PxeConfig subnet = relayScope.map(s -> config.forRelayScope(s, req.giaddr())).orElse(config);
         Inet4Address me = config.serverAddress();
         Optional<Inet4Address> serverId = req.serverId();
         if (serverId.isPresent() && !serverId.get().equals(me)) {
             if (type.equals(MessageType.REQUEST)) {
                 // The client chose another server's offer: drop ours (RFC 2131 4.3.2).
-                pool.lease(client.mac()).filter(l -> l.state() == Lease.State.OFFERED)
-                        .ifPresent(l -> pool.release(client.mac(), l.address()));
+                leases.lease(client.mac()).filter(l -> l.state() == Lease.State.OFFERED)
+                        .ifPresent(l -> leases.release(client.mac(), l.address()));
             }
             return Response.silent("for server " + serverId.get().getHostAddress());
         }
@@ -152,11 +153,11 @@ public final class PxeResponder {
         String file = boot == null ? "" : " file=" + boot.bootFile();
         switch (type.code()) {
             case 1 -> { // DISCOVER
-                Optional<Lease> offered = pool.offer(client.mac(), req.requestedIp().orElse(null));
+                Optional<Lease> offered = leases.offer(client.mac(), req.requestedIp().orElse(null));
                 if (offered.isEmpty()) {
                     return Response.silent("no free address");
                 }
-                DhcpMessage reply = PxeReplies.lease(req, client, MessageType.OFFER, offered.get(), config, boot,
+                DhcpMessage reply = PxeReplies.lease(req, client, MessageType.OFFER, offered.get(), subnet, boot,
                         clock.instant());
                 return new Response(reply, routing.route(req, reply, relayPort), false, "offer",
                         "OFFER " + offered.get().address().getHostAddress() + file + relayed(req));
@@ -166,24 +167,24 @@ public final class PxeResponder {
                 if (Ip4.isZero(wanted)) {
                     return Response.silent("REQUEST without an address");
                 }
-                LeasePool.Result r = pool.request(client.mac(), wanted);
+                LeasePool.Result r = leases.request(client.mac(), wanted);
                 if (r instanceof LeasePool.Result.Nak nak) {
                     DhcpMessage reply = PxeReplies.nak(req, me, nak.reason());
                     return new Response(reply, routing.route(req, reply, relayPort), false, "nak", "NAK (" + nak.reason() + ")");
                 }
                 Lease lease = ((LeasePool.Result.Ack) r).lease();
-                DhcpMessage reply = PxeReplies.lease(req, client, MessageType.ACK, lease, config, boot, clock.instant());
+                DhcpMessage reply = PxeReplies.lease(req, client, MessageType.ACK, lease, subnet, boot, clock.instant());
                 return new Response(reply, routing.route(req, reply, relayPort), false, "ack",
                         "ACK " + lease.address().getHostAddress() + file + relayed(req));
             }
             case 4 -> { // DECLINE
                 Inet4Address addr = req.requestedIp().orElse(Ip4.ANY);
-                boolean done = pool.decline(client.mac(), addr);
+                boolean done = leases.decline(client.mac(), addr);
                 return new Response(null, null, false, done ? "declined" : "ignored",
                         (done ? "declined " : "ignored (DECLINE of an address it does not hold) ") + addr.getHostAddress());
             }
             case 7 -> { // RELEASE
-                boolean done = pool.release(client.mac(), req.ciaddr());
+                boolean done = leases.release(client.mac(), req.ciaddr());
                 return new Response(null, null, false, done ? "released" : "ignored",
                         (done ? "released " : "ignored (RELEASE of an address it does not hold) ")
                                 + req.ciaddr().getHostAddress());
@@ -192,7 +193,7 @@ public final class PxeResponder {
                 if (Ip4.isZero(req.ciaddr())) {
                     return Response.silent("INFORM without ciaddr");
                 }
-                DhcpMessage reply = PxeReplies.informAck(req, client, config, boot);
+                DhcpMessage reply = PxeReplies.informAck(req, client, subnet, boot);
                 return new Response(reply, routing.route(req, reply, relayPort), false, "ack", "ACK (inform)" + file);
             }
             default -> {

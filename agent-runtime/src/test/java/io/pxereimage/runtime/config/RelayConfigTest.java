@@ -63,6 +63,10 @@ class RelayConfigTest {
         fails("mode: dhcp\nrelayedSubnets:\n  - subnet: 10.231.108.0/24\n    rangeStart: 10.231.109.1\n"
                 + "    rangeEnd: 10.231.108.9",
                 "t.yaml:6:7: dhcp.relayedSubnets[0].rangeStart: 10.231.109.1 is not inside 10.231.108.0/24");
+        fails("mode: dhcp\nrelayedSubnets:\n  - {subnet: 10.231.108.0/24, rangeStart: 10.231.108.1, rangeEnd:"
+                + " 10.231.108.9}\n  - {subnet: 10.231.0.0/16, rangeStart: 10.231.1.1, rangeEnd: 10.231.1.9}",
+                "t.yaml:4:3: dhcp.relayedSubnets: 10.231.0.0/16 overlaps 10.231.108.0/24 (a giaddr must name one"
+                        + " subnet)");
         fails("mode: dhcp\nrelayedSubnets:\n  - subnet: 10.231.108.0/33\n    rangeStart: 10.231.108.1\n"
                 + "    rangeEnd: 10.231.108.9",
                 "t.yaml:5:7: dhcp.relayedSubnets[0].subnet: prefix length 33 is outside 1..32");

@@ -6,11 +6,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.pxereimage.runtime.cli.Main;
+import io.pxereimage.runtime.dhcp.DhcpMessage;
+import io.pxereimage.runtime.dhcp.DhcpOption;
+import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.testing.Prerequisites;
 
 /**
@@ -38,18 +42,42 @@ class PxeRelayQemuIT {
     @BeforeEach
     void prerequisites() {
         Prerequisites.requireRoot();
-        Prerequisites.requireCommands("ip", "dnsmasq", "dhcrelay", "qemu-system-x86_64", "sysctl");
+        Prerequisites.requireCommands("ip", "dnsmasq", "dhcrelay", "qemu-system-x86_64", "sysctl",
+                "tcpdump");
     }
 
     @Test
     void biosIpxeBootsAcrossIscDhcrelay() throws Exception {
         try (NetLab lab = new NetLab("pxh", "ri")) {
             String rtr = topology(lab);
-            // -id: the client side (giaddr = its address), -iu: toward the server
-            lab.start(rtr, lab.dir.resolve("relay.log"), "dhcrelay", "-4", "-d", "--no-pid", "-id", "eth0", "-iu",
-                    "eth1", SERVER);
-            bootAndCheck(lab, false);
-            assertThat(Files.readString(lab.dir.resolve("relay.log"))).contains("Forwarded BOOTREQUEST for " + MAC);
+            // -id: the client side (giaddr = its address), -iu: toward the server; -a adds option 82 (circuit id
+            // "eth0"), which dhcrelay then uses to pick the client interface of our echoed reply; -D drops replies
+            // whose 82 is not its own
+            lab.start(rtr, lab.dir.resolve("relay.log"), "dhcrelay", "-4", "-d", "--no-pid", "-a", "-D", "-id",
+                    "eth0", "-iu", "eth1", SERVER);
+            try (Capture wire = new Capture(lab, lab.ns("srv"), "srv")) {
+                bootAndCheck(lab, false);
+                assertThat(Files.readString(lab.dir.resolve("relay.log"))).contains("Forwarded BOOTREQUEST for " + MAC);
+                // on the server's wire: the relay's requests (giaddr, hops 1, its option 82) and our replies to
+                // giaddr:67 with giaddr kept, hops 0 and the same option 82
+                List<Capture.Packet> seen = wire.dhcp();
+                Capture.Packet request = seen.stream().filter(p -> p.message().op() == DhcpMessage.BOOTREQUEST)
+                        .findFirst().orElseThrow();
+                assertThat(request.message().giaddr()).isEqualTo(Ip4.parse(RELAY));
+                assertThat(request.message().hops()).isEqualTo(1);
+                byte[] agentInfo = request.message().option(DhcpOption.RELAY_AGENT_INFO).orElseThrow();
+                List<Capture.Packet> replies = seen.stream()
+                        .filter(p -> p.message().op() == DhcpMessage.BOOTREPLY).toList();
+                assertThat(replies).hasSizeGreaterThanOrEqualTo(2); // OFFER and ACK
+                for (Capture.Packet r : replies) {
+                    assertThat(r.src()).isEqualTo(Ip4.parse(SERVER));
+                    assertThat(r.sport()).isEqualTo(67);
+                    assertThat(r.dport()).isEqualTo(67);
+                    assertThat(r.message().giaddr()).isEqualTo(Ip4.parse(RELAY));
+                    assertThat(r.message().hops()).isZero();
+                    assertThat(r.message().option(DhcpOption.RELAY_AGENT_INFO)).hasValue(agentInfo);
+                }
+            }
         }
     }
 
