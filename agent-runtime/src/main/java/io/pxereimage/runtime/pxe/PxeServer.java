@@ -109,9 +109,10 @@ public final class PxeServer implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.info("PXE server ({} mode, {}) listening on {} ports {}, advertising {}", config.mode(),
+        LOG.info("PXE server ({} mode, {}) listening on {} ports {}, advertising {}{}", config.mode(),
                 transport.name(), config.bindAddress().getHostAddress(), ports,
-                config.serverAddress().getHostAddress());
+                config.serverAddress().getHostAddress(), relayPools.isEmpty() ? ""
+                        : ", relayed subnets " + relayPools.keySet().stream().map(RelayScope::cidr).toList());
     }
 
     private void bindSender(Bootstrap b, int port) throws InterruptedException {

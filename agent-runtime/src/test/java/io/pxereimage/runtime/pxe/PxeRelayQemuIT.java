@@ -178,7 +178,8 @@ class PxeRelayQemuIT {
                     - {subnet: %s0/24, rangeStart: %s100, rangeEnd: %s150}
                 """.formatted(alternatePorts, SERVERS, SERVERS, CLIENTS, CLIENTS, CLIENTS), "loaders");
         String ports = alternatePorts ? "[2067, 4011]" : "[67, 4011]";
-        assertThat(read(log)).contains("listening on 0.0.0.0 ports " + ports);
+        assertThat(read(log)).contains("listening on 0.0.0.0 ports " + ports + ", advertising " + SERVER
+                + ", relayed subnets [" + CLIENTS + "0/24]");
         long t0 = System.nanoTime();
         lab.start(lab.ns("sw"), lab.dir.resolve("qemu.out"), "qemu-system-x86_64", "-accel", "tcg", "-m", "256",
                 "-nographic", "-nodefaults", "-display", "none", "-serial", "file:" + lab.dir.resolve("serial.log"),
