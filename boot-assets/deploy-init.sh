@@ -85,6 +85,10 @@ else
 fi
 say "up ip=$ip_addr iface=${nic:-none} runtime=${runtime:-none} uptime=$(uptime_s)"
 
+# A multicast receiver asks for an 8 MiB socket buffer: the kernel's 208 KiB cap drops a stream after ~150
+# packets whenever the agent is descheduled (a busy host, TCG). Unicast is not affected (TCP flow control).
+echo 16777216 >/proc/sys/net/core/rmem_max 2>/dev/null || true
+
 # --- agent ---------------------------------------------------------------------------------------------
 jvm_extra=$(arg pxe.jvm | tr ',' ' ')
 cds=""

@@ -11,6 +11,8 @@ PACKAGES=(
   tcpdump tshark xxd kea-admin zstd iproute2 procps psmisc python3 util-linux
   fdisk dosfstools mtools syslinux syslinux-common binutils
   openipmi ipmitool
+  # bench/multicast.sh compares our multicast transfer with these two (and builds its loss shim with gcc)
+  udpcast uftp gcc libc6-dev
   # the pool store's PostgreSQL tests start their own throwaway server from these binaries
   postgresql
   maven openjdk-17-jdk-headless

@@ -3,6 +3,8 @@ package io.pxereimage.runtime;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -36,6 +38,8 @@ import io.pxereimage.runtime.election.Subnet;
 import io.pxereimage.runtime.http.HttpConfig;
 import io.pxereimage.runtime.http.HttpServer;
 import io.pxereimage.runtime.net.InterfaceAddress4;
+import io.pxereimage.runtime.multicast.MulticastSessions;
+import io.pxereimage.runtime.multicast.MulticastSettings;
 import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.pool.PoolController;
 import io.pxereimage.runtime.pool.PoolMachine;
@@ -74,6 +78,7 @@ public final class PxeRuntime implements AutoCloseable {
     private final String summary;
     /** Set once by {@link #fromConfig}, before {@link #start}; null without an election section. */
     private ElectionService election;
+    private MulticastSessions multicast;
 
     private PxeRuntime(MachineRegistry machines, PrometheusMeterRegistry meters, HttpServer http, TftpServer tftp,
             PxeServer dhcp, DeployServices deploy, PoolController pool, Database database, String summary) {
@@ -107,6 +112,13 @@ public final class PxeRuntime implements AutoCloseable {
         // are applied on top of the config file's machines here, before anything is served.
         DeployServices deploy = new DeployServices(Path.of(c.dataDir()), Clock.systemUTC(), machines,
                 c.deploy() == null ? null : c.deploy().toSpec(), c.agent().toSettings(), meters);
+        MulticastSessions multicast = null;
+        if (c.multicast() != null) {
+            MulticastSettings ms = c.multicast().toSettings();
+            multicast = new MulticastSessions(ms, multicastInterface(ms, c, address, source), deploy.flow(),
+                    deploy.jobs(), deploy.events(), deploy.images()::fileFor, Clock.systemUTC(),
+                    MulticastSessions.realSender(), meters);
+        }
         // Pool machines (those with a bmc) get leased, powered, deployed and cleaned by the pool controller.
         List<PoolMachine> pooled = c.machines().stream().filter(MachineEntry::pooled)
                 .map(MachineEntry::toPoolMachine).toList();
@@ -139,9 +151,13 @@ public final class PxeRuntime implements AutoCloseable {
                 + " machines, " + deploy.images().list().size() + " images"
                 + (c.deploy() == null ? ", no deploy environment" : "")
                 + (pooled.isEmpty() ? "" : ", " + pooled.size() + " pool machines")
+                + (multicast == null ? "" : ", multicast on " + c.multicast().group() + ":" + c.multicast().port()
+                        + (multicast.settings().automatic() ? " (gathering window "
+                                + c.multicast().windowSeconds() + " s)" : " (explicit sessions only)"))
                 + (fallback != null ? ", ANSWERING UNKNOWN CLIENTS" : "");
         PxeRuntime runtime = new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, pool, database,
                 summary + (c.election() == null ? "" : ", election weight " + c.election().weight()));
+        runtime.multicast = multicast;
         if (c.election() != null && dhcp != null) {
             runtime.election = election(c.election(), address, nic, runtime, source);
         }
@@ -174,6 +190,23 @@ public final class PxeRuntime implements AutoCloseable {
         r.dhcp.answerWhen(service::answering);
         r.http.electionStatus(service::status);
         return service;
+    }
+
+    /** {@code multicast.interface}, else the boot interface, else the one that holds {@code address}. */
+    private static NetworkInterface multicastInterface(MulticastSettings ms, RuntimeConfig c, Inet4Address address,
+            String source) {
+        String name = ms.interfaceName() != null ? ms.interfaceName() : c.interfaceName();
+        try {
+            NetworkInterface nif = name != null ? NetworkInterface.getByName(name)
+                    : NetworkInterface.getByInetAddress(address);
+            if (nif == null) {
+                throw new ConfigException(source + ": multicast.interface: no interface "
+                        + (name != null ? name : "holds " + address.getHostAddress()));
+            }
+            return nif;
+        } catch (SocketException e) {
+            throw new ConfigException(source + ": multicast.interface: " + e.getMessage(), e);
+        }
     }
 
     private static Database openStore(RuntimeConfig c, String source) {
@@ -316,6 +349,11 @@ public final class PxeRuntime implements AutoCloseable {
         return http.port();
     }
 
+    /** Multicast sessions; {@code null} without a {@code multicast} section. */
+    public MulticastSessions multicast() {
+        return multicast;
+    }
+
     /** The pool of leasable machines; {@code null} when no machine has a {@code bmc}. */
     public PoolController pool() {
         return pool;
@@ -336,6 +374,9 @@ public final class PxeRuntime implements AutoCloseable {
             tftp.close();
         }
         http.close();
+        if (multicast != null) {
+            multicast.close();
+        }
         if (deploy != null) {
             deploy.close();
         }

@@ -29,6 +29,22 @@ public final class AgentConfig {
     Duration runTimeout = Duration.ofMinutes(15);
     /** A download that delivers no byte for this long counts as a broken connection. */
     Duration stallTimeout = Duration.ofSeconds(60);
+    /** Survives an agent restart (not a reboot of the RAM-booted agent): the multicast receivers' block bitmaps. */
+    Path stateDir;
+    /** Multicast: the interface to join on; null = the NIC with the boot MAC (else the route to the runtime). */
+    String multicastInterface;
+    /** Multicast: leave the session (LEAVE LOSSY) and finish over HTTP above this loss (fraction). */
+    double multicastLeaveLoss = 0.25;
+    /** Multicast: nothing from the sender this long and the rest comes over HTTP. */
+    Duration multicastSilence = Duration.ofSeconds(10);
+    /** Multicast: the longest a session may take before the rest comes over HTTP. */
+    Duration multicastTimeout = Duration.ofHours(6);
+    /** Multicast test hook: drop this fraction of the session's packets in the receiver (kernels without netem). */
+    double multicastTestLoss = 0;
+    /** How often the block bitmap is saved (after an fdatasync of the target). */
+    Duration checkpointInterval = Duration.ofSeconds(1);
+    /** Block size of the bitmap when no session announced one (HTTP only, resuming an earlier run's holes). */
+    int fillBlockSize = 1 << 20;
     int pollSeconds = 25;
     int resumeRetries = 10;
     boolean includeVirtualDisks = false;
@@ -50,6 +66,17 @@ public final class AgentConfig {
     public AgentConfig runTimeout(Duration v) { runTimeout = v; return this; }
     public AgentConfig stallTimeout(Duration v) { stallTimeout = v; return this; }
     public AgentConfig pollSeconds(int v) { pollSeconds = v; return this; }
+    public AgentConfig stateDir(Path v) { stateDir = v; return this; }
+    public AgentConfig multicastInterface(String v) { multicastInterface = v; return this; }
+    public AgentConfig multicastLeaveLoss(double v) { multicastLeaveLoss = v; return this; }
+    public AgentConfig multicastSilence(Duration v) { multicastSilence = v; return this; }
+    public AgentConfig multicastTestLoss(double v) { multicastTestLoss = v; return this; }
+    public AgentConfig checkpointInterval(Duration v) { checkpointInterval = v; return this; }
+
+    /** {@code stateDir}, by default {@code <workDir>/pxe-agent-state}. */
+    Path stateDir() {
+        return stateDir != null ? stateDir : workDir.resolve("pxe-agent-state");
+    }
     public AgentConfig resumeRetries(int v) { resumeRetries = v; return this; }
     public AgentConfig includeVirtualDisks(boolean v) { includeVirtualDisks = v; return this; }
 

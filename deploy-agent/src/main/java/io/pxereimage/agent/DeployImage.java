@@ -71,16 +71,26 @@ final class DeployImage {
             if (deviceSize < needed) {
                 throw new IOException("target " + target + " has " + deviceSize + " bytes, needs " + needed);
             }
-            String actual;
-            try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
-                actual = image.blockMap().isEmpty() ? writeStream(ch, image) : writeBlockMap(ch, image);
+            boolean viaMulticast = false;
+            String actual = image.sha256();
+            try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+                if (job.multicast() != null) {
+                    viaMulticast = !new MulticastDeploy(config, http, ctx).write(ch, target, image, job.multicast())
+                            .fellBack();
+                } else {
+                    MulticastDeploy.forget(config.stateDir(), target); // saved multicast state is stale now
+                }
+                if (!viaMulticast) {
+                    actual = image.blockMap().isEmpty() ? writeStream(ch, image) : writeBlockMap(ch, image);
+                }
                 ch.force(true);
             }
             if (!actual.equalsIgnoreCase(image.sha256())) {
                 throw new IOException("image verification failed: sha256 " + actual + " != expected "
                         + image.sha256());
             }
-            ctx.log("image written, fsynced and verified (sha256 " + actual.substring(0, 12) + "...)");
+            ctx.log("image written, fsynced and verified (sha256 " + actual.substring(0, 12) + "...)"
+                    + (viaMulticast ? " via multicast" : ""));
             if (job.firstBoot() != null) {
                 new FirstBootWriter(config, ctx::log).write(target, deviceSize, image.sizeBytes(), job.firstBoot(),
                         job.id());
@@ -100,6 +110,11 @@ final class DeployImage {
     }
 
     private void wipeAfterFailure(Path target, long deviceSize) {
+        try {
+            MulticastDeploy.forget(config.stateDir(), target); // the wipe makes a saved bitmap a lie
+        } catch (IOException e) {
+            ctx.log("cannot delete the multicast state of " + target + ": " + e.getMessage());
+        }
         try {
             Wiper.zeroEnds(target, deviceSize);
             ctx.log("deploy failed: zeroed first and last MiB of " + target);
@@ -197,8 +212,7 @@ final class DeployImage {
     }
 
     private ResumingInputStream download(URI uri, long start, long end) {
-        return new ResumingInputStream(http, uri, start, end, config.resumeRetries,
-                new Backoff(config.backoffBase, config.backoffMax), config.stallTimeout, ctx::log);
+        return ResumingInputStream.open(config, http, uri, start, end, ctx::log);
     }
 
     static InputStream decoder(String compression, InputStream in) throws IOException {
@@ -239,7 +253,7 @@ final class DeployImage {
         return image.compression() == null ? "none" : image.compression().toLowerCase(Locale.ROOT);
     }
 
-    private static void hashZeros(MessageDigest md, long count, byte[] scratch) {
+    static void hashZeros(MessageDigest md, long count, byte[] scratch) {
         java.util.Arrays.fill(scratch, (byte) 0);
         for (long left = count; left > 0;) {
             int n = (int) Math.min(scratch.length, left);

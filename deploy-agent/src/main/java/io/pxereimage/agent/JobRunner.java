@@ -63,6 +63,7 @@ final class JobRunner {
             } else if (job instanceof Job.Wipe w) {
                 BlockDevices devices = new BlockDevices(config);
                 Path target = devices.resolve(w.target(), new InventoryCollector(config).collect(), 0);
+                MulticastDeploy.forget(config.stateDir(), target);
                 new Wiper(config, devices).wipe(target, ctx::log);
                 return JobResult.succeeded("wiped " + target);
             } else if (job instanceof Job.Run r) {

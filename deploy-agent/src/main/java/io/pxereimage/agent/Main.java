@@ -51,6 +51,7 @@ public final class Main {
                 case "--dev" -> c.devDir(Path.of(v));
                 case "--mounts" -> c.mountsFile(Path.of(v));
                 case "--workdir" -> c.workDir(Path.of(v));
+                case "--state-dir" -> c.stateDir(Path.of(v));
                 case "--tool" -> {
                     int eq = v.indexOf('=');
                     if (eq < 0) {

@@ -66,6 +66,13 @@ final class ResumingInputStream extends InputStream {
         this.watch = WATCHDOG.scheduleAtFixedRate(this::checkStall, period, period, TimeUnit.MILLISECONDS);
     }
 
+    /** Bytes {@code [start, end)} of {@code uri} with the agent's retry, backoff and stall settings. */
+    static ResumingInputStream open(AgentConfig config, HttpClient http, URI uri, long start, long end,
+            Consumer<String> log) {
+        return new ResumingInputStream(http, uri, start, end, config.resumeRetries,
+                new Backoff(config.backoffBase, config.backoffMax), config.stallTimeout, log);
+    }
+
     /** The absolute offset of the next byte this stream returns. */
     long position() {
         return position;

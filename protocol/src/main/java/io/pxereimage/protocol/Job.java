@@ -18,8 +18,56 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 public sealed interface Job {
     String id();
 
-    /** Write {@code image} to {@code target}, verify it, then write {@code firstBoot} data. */
-    record DeployImage(String id, ImageRef image, Target target, FirstBoot firstBoot) implements Job {
+    /**
+     * Write {@code image} to {@code target}, verify it, then write {@code firstBoot} data.
+     *
+     * @param multicast the multicast session to receive the image from; {@code null} (or absent in JSON) = unicast
+     */
+    record DeployImage(String id, ImageRef image, Target target, FirstBoot firstBoot, Multicast multicast)
+            implements Job {
+        /** A unicast deploy. */
+        public DeployImage(String id, ImageRef image, Target target, FirstBoot firstBoot) {
+            this(id, image, target, firstBoot, null);
+        }
+    }
+
+    /**
+     * How to receive a deploy's image by multicast ({@code docs/multicast.md}); the image itself (url, sha256, size,
+     * block map) is the job's {@link ImageRef}, whose URL also serves the blocks the receiver misses (HTTP Range).
+     *
+     * @param controlGroup IPv4 multicast group the sender announces sessions on
+     * @param controlPort its UDP port
+     * @param receiverId this receiver's id in REGISTER
+     * @param token hex HMAC key of REGISTER (the sender's token for {@code receiverId}); a secret
+     * @param announceWaitSeconds no ANNOUNCE of the image within this time: the agent deploys by unicast itself
+     */
+    record Multicast(String controlGroup, int controlPort, long receiverId, String token, int announceWaitSeconds) {
+        public Multicast {
+            if (controlGroup == null || controlGroup.isBlank()) {
+                throw new IllegalArgumentException("multicast controlGroup is missing");
+            }
+            if (controlPort < 1 || controlPort > 0xffff) {
+                throw new IllegalArgumentException("multicast controlPort out of range: " + controlPort);
+            }
+            if (token == null || token.isEmpty() || !token.matches("(?i)([0-9a-f]{2})+")) {
+                throw new IllegalArgumentException("multicast token must be non-empty hex");
+            }
+            if (announceWaitSeconds < 0) {
+                throw new IllegalArgumentException("multicast announceWaitSeconds < 0: " + announceWaitSeconds);
+            }
+        }
+
+        /** The REGISTER HMAC key: the token's bytes. */
+        public byte[] tokenBytes() {
+            return java.util.HexFormat.of().parseHex(token);
+        }
+
+        /** The token is a secret. */
+        @Override
+        public String toString() {
+            return "Multicast[controlGroup=" + controlGroup + ", controlPort=" + controlPort + ", receiverId="
+                    + receiverId + ", token=(hidden), announceWaitSeconds=" + announceWaitSeconds + "]";
+        }
     }
 
     /** Make the disk unbootable: discard or zero its partition tables and signatures. */

@@ -163,7 +163,7 @@ public final class AgentResource {
                 ready != null && ready.startsWith("/") ? baseUrl + ready : ready,
                 fb == null ? Map.of() : fb.data());
         return new Job.DeployImage(d.id(), new Job.ImageRef(i.name(), url, i.sha256(), i.sizeBytes(),
-                i.compression(), i.blockMap()), d.target(), fb);
+                i.compression(), i.blockMap()), d.target(), fb, d.multicast());
     }
 
     private static ApiResponse unauthorized() {

@@ -1,6 +1,7 @@
 package io.pxereimage.runtime.api;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.function.Function;
 import io.pxereimage.protocol.Job;
 import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.device.AgentSessions;
+import io.pxereimage.runtime.device.DeployFlow;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.device.JobRecord;
 import io.pxereimage.runtime.device.Json;
@@ -29,8 +31,24 @@ public final class DeployResource {
         this.deploy = deploy;
     }
 
-    /** The body of {@code POST /machines/{m}/reimage}. {@code disk} null means the smallest-fit rule. */
-    public record ReimageRequest(String image, String disk, FirstBootRequest firstBoot) {
+    /**
+     * The body of {@code POST /machines/{m}/reimage}. {@code disk} null means the smallest-fit rule;
+     * {@code multicast} false keeps the job out of automatic multicast grouping (null or true: grouped when configured).
+     */
+    public record ReimageRequest(String image, String disk, FirstBootRequest firstBoot, Boolean multicast) {
+    }
+
+    /**
+     * The body of {@code POST /reimage}: several machines, one image. {@code multicast} true = one multicast session
+     * for all of them now; otherwise one job each (grouped automatically when configured). Each machine's first-boot
+     * host name is its name unless {@code firstBoot.hostname} is given (allowed only for one machine).
+     */
+    public record ReimageManyRequest(List<String> machines, String image, String disk, FirstBootRequest firstBoot,
+            Boolean multicast) {
+    }
+
+    /** The answer of {@code POST /reimage}: the session (null for unicast) and the jobs, in the order asked. */
+    public record ReimageManyJson(String session, List<JobJson> jobs) {
     }
 
     /**
@@ -71,32 +89,107 @@ public final class DeployResource {
         if (req == null || req.image() == null) {
             return ApiResponse.error(400, "image: required");
         }
-        Optional<ImageEntry> image = deploy.images().get(req.image());
+        Checked c = check(req.image(), req.disk(), req.firstBoot());
+        if (c.error() != null) {
+            return c.error();
+        }
+        JobRecord r = deploy.flow().reimage(plan.get(), c.image(), c.target(), c.firstBoot(),
+                !Boolean.FALSE.equals(req.multicast()));
+        return accepted(r);
+    }
+
+    /** {@code POST /reimage}: several machines, one image, optionally one explicit multicast session. */
+    public ApiResponse reimageMany(byte[] body) {
+        ReimageManyRequest req = parse(body, ReimageManyRequest.class);
+        if (req == null || req.image() == null) {
+            return ApiResponse.error(400, "image: required");
+        }
+        if (req.machines() == null || req.machines().isEmpty()) {
+            return ApiResponse.error(400, "machines: at least one machine is required");
+        }
+        if (req.machines().size() > 1 && req.firstBoot() != null && req.firstBoot().hostname() != null) {
+            return ApiResponse.error(400, "firstBoot.hostname: only for one machine (each gets its name)");
+        }
+        List<MachinePlan> plans = new ArrayList<>();
+        for (String m : req.machines()) {
+            Optional<MachinePlan> plan = m == null ? Optional.empty() : deploy.registry().find(m);
+            if (plan.isEmpty()) {
+                return ApiResponse.error(404, "machines: no machine " + AgentResource.printable(String.valueOf(m)));
+            }
+            if (plans.stream().anyMatch(p -> p.mac().equals(plan.get().mac()))) {
+                return ApiResponse.error(400, "machines: " + AgentResource.printable(m) + " appears twice");
+            }
+            plans.add(plan.get());
+        }
+        Checked c = check(req.image(), req.disk(), req.firstBoot());
+        if (c.error() != null) {
+            return c.error();
+        }
+        List<DeployFlow.Member> members = new ArrayList<>();
+        for (int i = 0; i < plans.size(); i++) {
+            members.add(new DeployFlow.Member(plans.get(i), c.target(), c.firstBoot()));
+        }
+        if (Boolean.TRUE.equals(req.multicast())) {
+            DeployFlow.Together t;
+            try {
+                t = deploy.flow().reimageTogether(members, c.image());
+            } catch (IllegalStateException refused) {
+                return ApiResponse.error(409, refused.getMessage());
+            }
+            return ApiResponse.of(202, new ReimageManyJson(t.session(), t.jobs().stream()
+                    .map(r -> JobJson.from(r.snapshot(), false)).toList()));
+        }
+        List<JobJson> jobs = new ArrayList<>();
+        for (DeployFlow.Member m : members) {
+            jobs.add(JobJson.from(deploy.flow().reimage(m.plan(), c.image(), m.target(), m.firstBoot(),
+                    !Boolean.FALSE.equals(req.multicast())).snapshot(), false));
+        }
+        return ApiResponse.of(202, new ReimageManyJson(null, jobs));
+    }
+
+    /** {@code GET /multicast}: the multicast sessions, newest last. */
+    public ApiResponse multicast() {
+        return deploy.flow().grouping().map(g -> ApiResponse.of(200, g.sessions()))
+                .orElseGet(() -> ApiResponse.error(404, "multicast: not configured (the runtime config has no"
+                        + " multicast section)"));
+    }
+
+    /** A reimage request's image, target and first-boot data, checked; or the error answer. */
+    private record Checked(ImageEntry image, Job.Target target, FirstBootRequest fb, ApiResponse error) {
+        static Checked error(ApiResponse e) {
+            return new Checked(null, null, null, e);
+        }
+
+        /** No host name: the agent's job gets the machine's name then ({@code AgentResource.resolve}). */
+        Job.FirstBoot firstBoot() {
+            return new Job.FirstBoot(fb == null ? null : fb.hostname(), null, fb == null ? null : fb.readyUrl(),
+                    fb == null ? Map.of() : fb.data());
+        }
+    }
+
+    private Checked check(String imageName, String disk, FirstBootRequest fb) {
+        Optional<ImageEntry> image = deploy.images().get(imageName);
         if (image.isEmpty()) {
-            return ApiResponse.error(404, "image: no image " + AgentResource.printable(req.image()));
+            return Checked.error(ApiResponse.error(404, "image: no image " + AgentResource.printable(imageName)));
         }
         if (deploy.images().fileFor(image.get().sha256()).isEmpty()) {
-            return ApiResponse.error(409, "image: the file of " + image.get().name() + " is missing ("
-                    + image.get().source() + "); add the image again");
+            return Checked.error(ApiResponse.error(409, "image: the file of " + image.get().name() + " is missing ("
+                    + image.get().source() + "); add the image again"));
         }
         Job.Target target;
         try {
-            target = target(req.disk());
+            target = target(disk);
         } catch (IllegalArgumentException e) {
-            return ApiResponse.error(400, e.getMessage());
+            return Checked.error(ApiResponse.error(400, e.getMessage()));
         }
-        FirstBootRequest fb = req.firstBoot();
         if (fb != null && fb.hostname() != null && !fb.hostname().matches("[A-Za-z0-9][A-Za-z0-9.-]{0,252}")) {
-            return ApiResponse.error(400, "firstBoot.hostname: not a host name");
+            return Checked.error(ApiResponse.error(400, "firstBoot.hostname: not a host name"));
         }
         if (fb != null && fb.readyUrl() != null && !Job.FirstBoot.validReadyUrl(fb.readyUrl())) {
-            return ApiResponse.error(400, "firstBoot.readyUrl: not an absolute http(s) URL (printable ASCII, no"
-                    + " spaces, quotes or backslashes)");
+            return Checked.error(ApiResponse.error(400, "firstBoot.readyUrl: not an absolute http(s) URL (printable"
+                    + " ASCII, no spaces, quotes or backslashes)"));
         }
-        Job.FirstBoot firstBoot = new Job.FirstBoot(fb == null ? null : fb.hostname(), null,
-                fb == null ? null : fb.readyUrl(), fb == null ? Map.of() : fb.data());
-        JobRecord r = deploy.flow().reimage(plan.get(), image.get(), target, firstBoot);
-        return accepted(r);
+        return new Checked(image.get(), target, fb, null);
     }
 
     public ApiResponse submit(String machine, byte[] body) {

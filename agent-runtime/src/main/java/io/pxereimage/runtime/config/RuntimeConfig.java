@@ -17,6 +17,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param agent settings for deploy agents
  * @param pool how pool machines (those with a {@code bmc}) are leased, cleaned and timed
  * @param store where pool state lives: the data directory's embedded database unless a PostgreSQL URL is given
+ * @param multicast multicast image distribution; {@code null} (no section) = every deploy is unicast
  * @param election peers on the subnet elect one responder (docs/election.md); absent: always answer
  */
 public record RuntimeConfig(
@@ -31,6 +32,7 @@ public record RuntimeConfig(
         AgentSection agent,
         PoolSection pool,
         StoreSection store,
+        MulticastSection multicast,
         List<MachineEntry> machines,
         ElectionSection election) {
 
@@ -67,6 +69,9 @@ public record RuntimeConfig(
         }
         if (machines.stream().anyMatch(MachineEntry::pooled) && deploy == null) {
             throw new IllegalArgumentException("deploy: pool machines (with a bmc) need a deploy environment");
+        }
+        if (multicast != null && deploy == null) {
+            throw new IllegalArgumentException("multicast: needs a deploy section (agents receive the images)");
         }
     }
 }

@@ -1,9 +1,12 @@
 package io.pxereimage.runtime.device;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import io.pxereimage.protocol.AgentEvent;
 import io.pxereimage.protocol.Job;
@@ -26,6 +29,39 @@ public final class DeployFlow implements JobQueue.Listener {
     private final Events events;
     /** The newest deploy job per machine: only its result may flip the plan. */
     private final Map<MacAddress, String> latest = new ConcurrentHashMap<>();
+    private volatile Grouping grouping;
+
+    /**
+     * Groups deploy jobs of one image into multicast sessions ({@code multicast.MulticastSessions}). Jobs it takes
+     * are held in the {@link JobQueue}; it releases each, with or without a {@code Job.Multicast}.
+     */
+    public interface Grouping {
+        /** Whether a reimage with this image waits for the gathering window (automatic grouping). */
+        boolean gathers(ImageEntry image);
+
+        /** Takes a held job into the gathering window of its image. */
+        void gather(JobRecord job, ImageEntry image);
+
+        /** Why these machines cannot share one session now, or empty (checked before any job is queued). */
+        Optional<String> refuse(List<MachinePlan> plans, ImageEntry image);
+
+        /**
+         * Makes these held jobs one session now (an explicit multicast reimage); returns the session's id, or null
+         * when it released them unicast after all (and said why in their events).
+         */
+        String session(List<JobRecord> jobs, ImageEntry image);
+
+        /** The sessions, for the API (JSON-serialisable records). */
+        List<?> sessions();
+    }
+
+    /** One machine of a reimage of several machines with one image. */
+    public record Member(MachinePlan plan, Job.Target target, Job.FirstBoot firstBoot) {
+    }
+
+    /** What {@link #reimageTogether} queued: the session's id and one job per member, in order. */
+    public record Together(String session, List<JobRecord> jobs) {
+    }
 
     public DeployFlow(MachineRegistry registry, JobQueue jobs, Events events) {
         this.registry = registry;
@@ -40,16 +76,69 @@ public final class DeployFlow implements JobQueue.Listener {
      * @param target an explicit device or the {@code smallest-fit} rule
      */
     public JobRecord reimage(MachinePlan plan, ImageEntry image, Job.Target target, Job.FirstBoot firstBoot) {
+        return reimage(plan, image, target, firstBoot, true);
+    }
+
+    /**
+     * @param mayGroup whether the job may join a multicast session of the automatic grouping (when configured);
+     *        false = unicast whatever the configuration says
+     */
+    public JobRecord reimage(MachinePlan plan, ImageEntry image, Job.Target target, Job.FirstBoot firstBoot,
+            boolean mayGroup) {
+        Grouping g = grouping;
+        boolean gather = mayGroup && g != null && g.gathers(image);
+        JobRecord r = queue(plan, image, target, firstBoot, gather);
+        if (gather) {
+            g.gather(r, image);
+        }
+        return r;
+    }
+
+    /**
+     * Reimages several machines with one image in one multicast session, now (no gathering window). Refused with
+     * the reason, before anything is queued, when no grouping is configured or it cannot take them.
+     */
+    public Together reimageTogether(List<Member> members, ImageEntry image) {
+        Grouping g = grouping;
+        if (g == null) {
+            throw new IllegalStateException("multicast: not configured (the runtime config has no multicast section)");
+        }
+        Optional<String> refused = g.refuse(members.stream().map(Member::plan).toList(), image);
+        if (refused.isPresent()) {
+            throw new IllegalStateException(refused.get());
+        }
+        List<JobRecord> held = new ArrayList<>();
+        for (Member m : members) {
+            held.add(queue(m.plan(), image, m.target(), m.firstBoot(), true));
+        }
+        return new Together(g.session(held, image), held);
+    }
+
+    /** The multicast grouping, when configured. */
+    public Optional<Grouping> grouping() {
+        return Optional.ofNullable(grouping);
+    }
+
+    /** Sets the grouping (once, at start, before any reimage). */
+    public void groupWith(Grouping g) {
+        this.grouping = g;
+    }
+
+    private JobRecord queue(MachinePlan plan, ImageEntry image, Job.Target target, Job.FirstBoot firstBoot,
+            boolean hold) {
         jobs.cancelQueued(plan.mac(), "replaced by a new reimage");
         registry.put(plan.withAction(MachinePlan.Action.DEPLOY));
         Job.ImageRef ref = new Job.ImageRef(image.name(), IMAGE_PATH + image.sha256(), image.sha256(),
                 image.sizeBytes(), image.compression(), image.blockMap());
-        JobRecord r = jobs.enqueue(plan.mac(), plan.name(), id -> {
+        Function<String, Job> make = id -> {
             latest.put(plan.mac(), id);
             return new Job.DeployImage(id, ref, target, firstBoot);
-        });
+        };
+        JobRecord r = hold ? jobs.enqueueHeld(plan.mac(), plan.name(), make)
+                : jobs.enqueue(plan.mac(), plan.name(), make);
         events.add(plan.name(), "planned", "reimage with " + image.name() + " (" + image.sha256().substring(0, 12)
-                + "...) on " + describe(target) + ": plan is deploy, job " + r.id() + " queued");
+                + "...) on " + describe(target) + ": plan is deploy, job " + r.id() + (hold
+                        ? " held for a multicast session" : " queued"));
         return r;
     }
 
@@ -57,7 +146,8 @@ public final class DeployFlow implements JobQueue.Listener {
     public void started(JobRecord job) {
         if (job.job() instanceof Job.DeployImage d) {
             events.add(job.machine(), "deploying", "job " + job.id() + " delivered: writing " + d.image().name()
-                    + " (" + d.image().sizeBytes() + " bytes) to " + describe(d.target()));
+                    + " (" + d.image().sizeBytes() + " bytes) to " + describe(d.target())
+                    + (d.multicast() == null ? "" : " (multicast)"));
         } else if (!(job.job() instanceof Job.Reboot)) {
             events.add(job.machine(), "job", JobTypes.name(job.job()) + " " + job.id() + " delivered");
         }

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,8 @@ public final class JobQueue {
     private final AtomicLong ids = new AtomicLong();
     private final String idPrefix = "j-" + Secrets.randomHex(2) + "-";
     private final Map<MacAddress, Deque<JobRecord>> queued = new HashMap<>();
+    /** Queued but not deliverable yet: deploy jobs gathering into a multicast session ({@link #release}). */
+    private final Map<String, JobRecord> held = new LinkedHashMap<>();
     private final Map<MacAddress, List<Parked>> parked = new HashMap<>();
     private final LinkedHashMap<String, JobRecord> all = new LinkedHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -87,16 +90,61 @@ public final class JobQueue {
 
     /** Queues a job built by {@code make} from a fresh id, and hands it to a waiting poll if there is one. */
     public JobRecord enqueue(MacAddress mac, String machine, Function<String, Job> make) {
+        return enqueue(mac, machine, make, false);
+    }
+
+    /**
+     * Like {@link #enqueue}, but the job is held (queued, not deliverable) until {@link #release}: a deploy job
+     * waiting for the other machines of its multicast session.
+     */
+    public JobRecord enqueueHeld(MacAddress mac, String machine, Function<String, Job> make) {
+        return enqueue(mac, machine, make, true);
+    }
+
+    private JobRecord enqueue(MacAddress mac, String machine, Function<String, Job> make, boolean hold) {
         JobRecord r;
         synchronized (this) {
             r = new JobRecord(make.apply(idPrefix + ids.incrementAndGet()), mac, machine, clock.instant());
             all.put(r.id(), r);
-            queued.computeIfAbsent(mac, m -> new ArrayDeque<>()).addLast(r);
+            if (hold) {
+                held.put(r.id(), r);
+            } else {
+                queued.computeIfAbsent(mac, m -> new ArrayDeque<>()).addLast(r);
+            }
             trim();
         }
-        LOG.info("job {} {} queued for {}", r.id(), JobTypes.name(r.job()), machine);
+        LOG.info("job {} {} {} for {}", r.id(), JobTypes.name(r.job()), hold ? "held" : "queued", machine);
         dispatch(mac);
         return r;
+    }
+
+    /**
+     * Makes a held job deliverable, first changed by {@code change} (same id). False when it is no longer held (a
+     * newer reimage cancelled it).
+     */
+    public boolean release(String id, UnaryOperator<Job> change) {
+        JobRecord r;
+        synchronized (this) {
+            r = held.remove(id);
+            if (r == null || r.state() != JobRecord.State.QUEUED) {
+                return false;
+            }
+            r.replace(change.apply(r.job()));
+            queued.computeIfAbsent(r.mac(), m -> new ArrayDeque<>()).addLast(r);
+        }
+        LOG.info("job {} {} released for {}", r.id(), JobTypes.name(r.job()), r.machine());
+        dispatch(r.mac());
+        return true;
+    }
+
+    /** Changes a job that is queued and not delivered yet (e.g. its multicast session ended: unicast). */
+    public synchronized boolean changeQueued(String id, UnaryOperator<Job> change) {
+        JobRecord r = all.get(id);
+        if (r == null || r.state() != JobRecord.State.QUEUED || held.containsKey(id)) {
+            return false;
+        }
+        r.replace(change.apply(r.job()));
+        return true;
     }
 
     /** Fails every job of {@code mac} that has not been delivered yet (a new reimage replaces an old one). */
@@ -104,7 +152,14 @@ public final class JobQueue {
         List<JobRecord> cancelled;
         synchronized (this) {
             Deque<JobRecord> q = queued.remove(mac);
-            cancelled = q == null ? List.of() : new ArrayList<>(q);
+            cancelled = q == null ? new ArrayList<>() : new ArrayList<>(q);
+            for (Iterator<JobRecord> it = held.values().iterator(); it.hasNext(); ) {
+                JobRecord h = it.next();
+                if (h.mac().equals(mac)) {
+                    it.remove();
+                    cancelled.add(h);
+                }
+            }
             cancelled.forEach(r -> r.finish(JobRecord.State.FAILED, why, clock.instant()));
         }
         cancelled.forEach(r -> LOG.info("job {} cancelled: {}", r.id(), why));

@@ -24,7 +24,8 @@ public final class JobRecord {
         }
     }
 
-    private final Job job;
+    /** Replaced only while queued (a held deploy job gets its multicast session): see {@link JobQueue#release}. */
+    private volatile Job job;
     private final MacAddress mac;
     private final String machine;
     private final Instant created;
@@ -58,6 +59,14 @@ public final class JobRecord {
 
     public String machine() {
         return machine;
+    }
+
+    /** Only while queued, under the queue's lock: the same job with other delivery details. */
+    synchronized void replace(Job changed) {
+        if (state != State.QUEUED || !changed.id().equals(job.id())) {
+            throw new IllegalStateException("job " + job.id() + " cannot change in state " + state);
+        }
+        job = changed;
     }
 
     synchronized State state() {

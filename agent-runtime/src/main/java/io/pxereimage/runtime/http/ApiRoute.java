@@ -282,6 +282,12 @@ final class ApiRoute {
                 default -> notFound(sub);
             };
         }
+        if (sub.equals("/reimage")) {
+            return method.equals("POST") ? deploy.reimageMany(body) : notAllowed("POST");
+        }
+        if (sub.equals("/multicast")) {
+            return isRead(method) ? deploy.multicast() : notAllowed("GET");
+        }
         if (sub.equals("/jobs")) {
             return isRead(method) ? deploy.jobs(first(query, "machine")) : notAllowed("GET");
         }

@@ -58,7 +58,8 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
     private boolean wantDeployAssets;
     private final Deque<Process> processes = new ArrayDeque<>();
     private final List<RuntimeProcess> runtimes = new ArrayList<>();
-    private final List<BootResult> boots = new ArrayList<>();
+    /** Synchronized: a test may boot several machines at once. */
+    private final List<BootResult> boots = java.util.Collections.synchronizedList(new ArrayList<>());
     private Thread hook;
     private TestAbortedException skipped;
     private boolean namespacesTouched;
@@ -153,7 +154,7 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
     @Override
     public void testFailed(ExtensionContext ctx, Throwable cause) {
         StringBuilder sb = new StringBuilder("\n==== e2e " + ctx.getDisplayName() + " failed; logs in " + work + "\n");
-        for (BootResult b : boots) {
+        for (BootResult b : List.copyOf(boots)) {
             sb.append("---- boot ").append(b.summary()).append('\n').append(b.timeline());
         }
         for (RuntimeProcess r : runtimes) {

@@ -30,7 +30,7 @@ import io.pxereimage.runtime.testing.Prerequisites;
  * receivers. Build first: {@code mvn -o -q -DskipTests install}.
  */
 class MulticastDistributionIT {
-    private static final Path AGENT_JAR = Path.of("..", "deploy-agent", "target", "deploy-agent.jar");
+    static final Path AGENT_JAR = Path.of("..", "deploy-agent", "target", "deploy-agent.jar");
     private static final String GROUP = "239.231.74.1";
     private static final String DATA_GROUP = "239.231.74.2";
 
@@ -124,7 +124,7 @@ class MulticastDistributionIT {
 
     /**
      * {@code impostor}: one more receiver claims receiver 1's id with a token of its own, before the real one.
-     * {@code kill}: the receiver (0-based) killed {@code killAfterMs} after the sender started (-1: none).
+     * {@code kill}: the receiver (0-based) killed {@code killAfterMs} after it was admitted (-1: none).
      */
     private static Run transfer(NetLab lab, int n, int size, String loss, int[] dropEvery, long rate, boolean rogue,
             boolean impostor, int kill, long killAfterMs) throws Exception {
@@ -177,10 +177,17 @@ class MulticastDistributionIT {
         Thread killer = null;
         if (kill >= 0) {
             Process victim = procs.get(kill);
+            Path victimLog = logs.get(kill);
             killer = new Thread(() -> {
                 try {
+                    // from its admission on (on a loaded machine the sender's JVM may take seconds to start)
+                    long until = System.nanoTime() + 60_000_000_000L;
+                    while (System.nanoTime() < until && !(Files.exists(victimLog)
+                            && Files.readString(victimLog, StandardCharsets.UTF_8).contains("admitted"))) {
+                        Thread.sleep(50);
+                    }
                     Thread.sleep(killAfterMs);
-                } catch (InterruptedException e) {
+                } catch (InterruptedException | IOException e) {
                     return;
                 }
                 victim.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -231,11 +238,11 @@ class MulticastDistributionIT {
         throw new IOException("tc netem failed: " + r.output());
     }
 
-    private static void route(NetLab lab, String ns) throws IOException {
+    static void route(NetLab lab, String ns) throws IOException {
         lab.sh("ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", "eth0");
     }
 
-    private static Map<String, String> fields(String output, String tag) {
+    static Map<String, String> fields(String output, String tag) {
         Matcher m = Pattern.compile("(?m)^" + tag + " (.*)$").matcher(output);
         assertThat(m.find()).as("%s line in: %s", tag, output).isTrue();
         Map<String, String> f = new LinkedHashMap<>();
@@ -246,7 +253,7 @@ class MulticastDistributionIT {
         return f;
     }
 
-    private static byte[] sha256(Path p) throws Exception {
+    static byte[] sha256(Path p) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p));
     }
 

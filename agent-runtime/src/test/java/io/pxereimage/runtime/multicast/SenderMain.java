@@ -21,7 +21,7 @@ import io.pxereimage.protocol.multicast.PacketType;
 
 /**
  * {@link MulticastSender} as a child JVM in a namespace (for {@link MulticastDistributionIT}); prints one
- * {@code REPORT ...} line. {@code --rogue true} also floods the data group with DATA of another session (same image
+ * {@code REPORT ...} line; {@code --window} etc. set {@link MulticastSender.Tuning}. {@code --rogue true} also floods the data group with DATA of another session (same image
  * hash prefix, wrong content) for the whole transfer.
  */
 public final class SenderMain {
@@ -42,7 +42,9 @@ public final class SenderMain {
         MulticastSender.Config c = new MulticastSender.Config(Path.of(o.get("--image")), sha,
                 new InetSocketAddress(InetAddress.getByName(o.get("--group")), Integer.parseInt(o.get("--port"))),
                 data, nif, MulticastCodec.ETHERNET_BLOCK, 1024, Long.parseLong(o.getOrDefault("--rate", "0")),
-                tokens, tokens.size(), Duration.ofSeconds(30), Duration.ofSeconds(5));
+                tokens, Integer.parseInt(o.getOrDefault("--min-receivers", Integer.toString(tokens.size()))),
+                Duration.ofSeconds(Long.parseLong(o.getOrDefault("--max-wait", "30"))), Duration.ofSeconds(5),
+                tuning(o));
         Thread rogue = null;
         if (Boolean.parseBoolean(o.getOrDefault("--rogue", "false"))) {
             rogue = new Thread(() -> flood(nif, data, Header.hashPrefix(sha)), "rogue");
@@ -52,10 +54,23 @@ public final class SenderMain {
         MulticastSender.Report r = new MulticastSender(c).run();
         long verified = r.receivers().stream().filter(MulticastSender.ReceiverOutcome::verified).count();
         System.out.printf("REPORT mibps=%.1f seconds=%.3f data=%d repair=%d verified=%d receivers=%d malformed=%d"
-                + " rejected=%d%nOUTCOMES %s%n", r.mibPerSecond(), r.nanos() / 1e9, r.dataPackets(),
-                r.repairPackets(), verified, r.receivers().size(), r.malformed(), r.rejected(), r.receivers());
+                + " rejected=%d lowest_rate=%d decreases=%d late=%d evicted=%d left=%d%nOUTCOMES %s%n",
+                r.mibPerSecond(), r.nanos() / 1e9, r.dataPackets(), r.repairPackets(), verified,
+                r.receivers().size(), r.malformed(), r.rejected(), r.lowestRate(), r.rateDecreases(),
+                r.lateJoiners(), r.evicted(), r.left(), r.receivers());
         System.out.flush();
         System.exit(0);
+    }
+
+    /** {@code --window N --min-rate B/s --congestion-loss F --evict-loss F --evict-lag-ms MS}, else the defaults. */
+    private static MulticastSender.Tuning tuning(Map<String, String> o) {
+        MulticastSender.Tuning d = MulticastSender.Tuning.DEFAULT;
+        return new MulticastSender.Tuning(Integer.parseInt(o.getOrDefault("--window", Integer.toString(d.window()))),
+                Long.parseLong(o.getOrDefault("--min-rate", Long.toString(d.minRateBytesPerSecond()))),
+                Double.parseDouble(o.getOrDefault("--congestion-loss", Double.toString(d.congestionLoss()))),
+                Double.parseDouble(o.getOrDefault("--evict-loss", Double.toString(d.evictLoss()))),
+                o.containsKey("--evict-lag-ms") ? Duration.ofMillis(Long.parseLong(o.get("--evict-lag-ms")))
+                        : d.evictLag());
     }
 
     /** Another session's DATA for every early block position, 0xEE bytes: written anywhere, it breaks the hash. */

@@ -32,6 +32,9 @@ import io.pxereimage.runtime.device.AgentSettings;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.device.JobRecord;
 import io.pxereimage.runtime.image.ImageEntry;
+import io.pxereimage.runtime.multicast.MulticastSender;
+import io.pxereimage.runtime.multicast.MulticastSessions;
+import io.pxereimage.runtime.multicast.MulticastSettings;
 import io.pxereimage.runtime.net.MacAddress;
 import io.pxereimage.runtime.power.BmcSpec;
 import io.pxereimage.runtime.power.PowerDriver;
@@ -257,6 +260,40 @@ class PoolControllerTest {
         pool.release(first.id());
         await(() -> pool.lease(second.id()).orElseThrow().machine() != null);
         assertThat(pool.lease(second.id()).orElseThrow().machine()).isEqualTo("m1");
+    }
+
+    /**
+     * With multicast configured, two leases granted together deploy in one session (the gathering window), and the
+     * session's events reach each machine's pool history (the lease's event stream). The window is 3 s so that
+     * the second grant lands in it on a loaded machine too (300 ms failed at load 12).
+     */
+    @Test
+    void leasesGrantedTogetherShareAMulticastSessionVisibleInThePoolHistory() throws Exception {
+        Path file = dir.resolve("mc.img");
+        java.nio.file.Files.write(file, new byte[4096]);
+        deploy.images().put(new ImageEntry("mc", file.toString(), "cd".repeat(32), 4096, "none", 4096, List.of(),
+                clock.instant()));
+        MulticastSettings ms = new MulticastSettings((java.net.Inet4Address) java.net.InetAddress.getByName(
+                "239.255.80.1"), 7400, null, Duration.ofSeconds(3), 0, 1, Duration.ofSeconds(30),
+                Duration.ofSeconds(5), 10, 4);
+        try (MulticastSessions sessions = new MulticastSessions(ms, java.net.NetworkInterface.getByName("lo"),
+                deploy.flow(), deploy.jobs(), deploy.events(), deploy.images()::fileFor, Clock.systemUTC(),
+                c -> new MulticastSender.Report(1, 4096, 3, 0, 1_000_000, List.of(), 0, 0),
+                new SimpleMeterRegistry())) {
+            Lease l1 = pool.lease(new PoolApi.LeaseRequest("x86", "mc", "b1", Map.of(), "jenkins", true, null, null));
+            Lease l2 = pool.lease(new PoolApi.LeaseRequest("arm64", "mc", "b2", Map.of(), "jenkins", true, null,
+                    null));
+            Job.Multicast m1 = ((Job.DeployImage) agentTakes(MAC1).job()).multicast();
+            Job.Multicast m2 = ((Job.DeployImage) agentTakes(MAC2).job()).multicast();
+            assertThat(m1).isNotNull();
+            assertThat(m2).isNotNull();
+            assertThat(m1.receiverId()).isNotEqualTo(m2.receiverId());
+            assertThat(sessions.sessions()).hasSize(1);
+            await(() -> pool.events(0, null, l1.id(), 1000).stream()
+                    .anyMatch(e -> e.message() != null && e.message().contains("created with 2 receivers [m1, m2]")));
+            await(() -> pool.events(0, null, l2.id(), 1000).stream()
+                    .anyMatch(e -> e.message() != null && e.message().contains("multicast-receiver: session")));
+        }
     }
 
     // ---- helpers ----

@@ -6,8 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.BitSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 import io.pxereimage.protocol.multicast.Header;
 import io.pxereimage.protocol.multicast.MulticastCodec;
@@ -19,36 +20,58 @@ import io.pxereimage.protocol.multicast.PacketType;
  * {@code out}. A packet of another session or image is dropped and counted, never written.
  */
 final class ReceiverSession {
+    /** Loss is judged over windows of this many sender packets. */
+    static final int LOSS_WINDOW = 1024;
+
     private final Packet.Announce announce;
     private final int index;
     private final FileChannel out;
-    private final byte[] expectedSha256;
     private final long session;
     private final long hashPrefix;
-    private final BitSet received;
+    private final BlockBitmap received;
+    private final ImageLayout layout;
+    private final BooleanSupplier verifier;
     private final long blockCount;
     private long foreign;
     private long invalid;
     private long duplicates;
     private long written;
+    private long writtenBytes;
     private Boolean verified;
     private boolean released;
+    private Packet.LeaveReason told;
+    private int windowStart = -1;
+    private int windowSeen;
+    private double lastLoss;
 
+    /** A whole image written to {@code out} from block 0, verified by reading it back against its SHA-256. */
     ReceiverSession(Packet.Announce announce, int index, FileChannel out, byte[] expectedSha256) {
+        this(announce, index, out, new BlockBitmap(announce.imageSize(), announce.blockSize()),
+                ImageLayout.whole(announce.imageSize()), readBack(out, announce.imageSize(), expectedSha256));
+        if (announce.header().hashPrefix() != Header.hashPrefix(expectedSha256)) {
+            throw new IllegalArgumentException("announced image is not the expected one");
+        }
+    }
+
+    /**
+     * @param received blocks already on disk (resumed), in the announce's block size; updated as blocks arrive
+     * @param layout which bytes of each block are written (block map); its unneeded blocks must be set already
+     * @param verifier reads the written image back and checks it; called once, at the first DONE, if complete
+     */
+    ReceiverSession(Packet.Announce announce, int index, FileChannel out, BlockBitmap received, ImageLayout layout,
+            BooleanSupplier verifier) {
         this.announce = announce;
         this.index = index;
         this.out = out;
-        this.expectedSha256 = expectedSha256.clone();
         this.session = announce.header().session();
         this.hashPrefix = announce.header().hashPrefix();
-        if (hashPrefix != Header.hashPrefix(expectedSha256)) {
-            throw new IllegalArgumentException("announced image is not the expected one");
-        }
         this.blockCount = announce.blockCount();
-        if (blockCount > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("image too large for one session: " + blockCount + " blocks");
+        if (received.blockSize() != announce.blockSize() || received.imageSize() != announce.imageSize()) {
+            throw new IllegalArgumentException("bitmap does not match the announced blocks");
         }
-        this.received = new BitSet((int) blockCount);
+        this.received = received;
+        this.layout = layout;
+        this.verifier = verifier;
     }
 
     /** True for a packet of this session and image; anything else is counted and must be ignored. */
@@ -65,6 +88,15 @@ final class ReceiverSession {
         if (!ours(p)) {
             return Optional.empty();
         }
+        if (p instanceof Packet.Leave l) {
+            if (l.index() == index || l.reason() == Packet.LeaveReason.ABORT) {
+                told = l.reason();
+            } else {
+                invalid++;
+            }
+            return Optional.empty();
+        }
+        countSequence(p.header().sequence());
         if (p instanceof Packet.Data d) {
             data(d);
             return Optional.empty();
@@ -79,6 +111,17 @@ final class ReceiverSession {
         return Optional.empty();
     }
 
+    /**
+     * Consecutive new blocks (fully mapped) are gathered here and written with one positional write: a write per
+     * 1.4 KB block cost as much as receiving it. Their bits are set only once they are written (the saved bitmap
+     * never claims what is not on disk); everything gathered is written before any answer about the blocks
+     * (STATUS, DONE) and before the counters are read.
+     */
+    private final ByteBuffer run = ByteBuffer.allocateDirect(RUN_BYTES);
+    private static final int RUN_BYTES = 256 << 10;
+    private long runFirst = -1;
+    private int runBlocks;
+
     private void data(Packet.Data d) {
         long block = (long) d.header().slice() * announce.sliceBlocks() + d.block();
         if (d.block() >= announce.sliceBlocks() || block >= blockCount
@@ -86,15 +129,30 @@ final class ReceiverSession {
             invalid++;
             return;
         }
-        if (received.get((int) block)) {
+        if (received.has((int) block) || runFirst >= 0 && block >= runFirst && block < runFirst + runBlocks) {
             duplicates++;
             return;
         }
+        long start = block * announce.blockSize();
+        List<ImageLayout.Range> ranges = layout.clip(start, start + d.payload().length);
+        if (ranges.size() == 1 && ranges.get(0).start() == start && ranges.get(0).length() == d.payload().length) {
+            if (runFirst < 0 || block != runFirst + runBlocks || run.remaining() < d.payload().length) {
+                flush();
+                runFirst = block;
+            }
+            run.put(d.payload());
+            runBlocks++;
+            return;
+        }
+        flush();
         try {
-            ByteBuffer b = ByteBuffer.wrap(d.payload());
-            long pos = block * announce.blockSize();
-            while (b.hasRemaining()) {
-                pos += out.write(b, pos);
+            for (ImageLayout.Range r : ranges) {
+                ByteBuffer b = ByteBuffer.wrap(d.payload(), (int) (r.start() - start), (int) r.length());
+                long pos = r.start();
+                while (b.hasRemaining()) {
+                    pos += out.write(b, pos);
+                }
+                writtenBytes += r.length();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write block " + block, e);
@@ -103,11 +161,62 @@ final class ReceiverSession {
         written++;
     }
 
+    /** Writes the gathered run of blocks and marks them received. */
+    void flush() {
+        if (runBlocks == 0) {
+            return;
+        }
+        long pos = runFirst * announce.blockSize();
+        int bytes = run.flip().remaining();
+        try {
+            while (run.hasRemaining()) {
+                pos += out.write(run, pos);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write blocks " + runFirst + "-" + (runFirst + runBlocks - 1), e);
+        }
+        received.set((int) runFirst, (int) runFirst + runBlocks);
+        written += runBlocks;
+        writtenBytes += bytes;
+        run.clear();
+        runFirst = -1;
+        runBlocks = 0;
+    }
+
+    /**
+     * Loss from gaps in the sender's packet counter, per window of {@link #LOSS_WINDOW} packets (counted from the
+     * first packet this receiver saw, so a late joiner's start is no loss).
+     */
+    private void countSequence(int seq) {
+        if (windowStart < 0 || seq < windowStart) {
+            windowStart = seq;
+            windowSeen = 0;
+        }
+        windowSeen++;
+        int span = seq - windowStart + 1;
+        if (span >= LOSS_WINDOW) {
+            lastLoss = Math.max(0, 1.0 - (double) windowSeen / span);
+            windowStart = seq + 1;
+            windowSeen = 0;
+        }
+    }
+
+    /** Loss over the last complete window (0 before the first). */
+    double loss() {
+        return lastLoss;
+    }
+
+    /** The sender's LEAVE for this receiver (or ABORT for all), else null. */
+    Packet.LeaveReason told() {
+        return told;
+    }
+
     private long blockLength(long block) {
         return Math.min(announce.blockSize(), announce.imageSize() - block * announce.blockSize());
     }
 
     private Optional<Packet> status(Packet.Request r) {
+        flush();
         int slice = r.header().slice();
         if (r.hasAnswered(index) || slice >= announce.sliceCount()) {
             return Optional.empty(); // already said OK: stay silent (feedback suppression)
@@ -117,7 +226,7 @@ final class ReceiverSession {
         byte[] missing = new byte[(n + 7) / 8];
         boolean any = false;
         for (int i = 0; i < n; i++) {
-            if (!received.get((int) (first + i))) {
+            if (!received.has((int) (first + i))) {
                 MulticastCodec.set(missing, i);
                 any = true;
             }
@@ -127,30 +236,42 @@ final class ReceiverSession {
     }
 
     private Optional<Packet> done(Packet.Request r) {
+        flush();
         if (r.hasAnswered(index)) {
             released = true;
             return Optional.empty();
         }
         Header h = new Header(PacketType.DONE_ACK, session, hashPrefix, 0, 0);
-        return Optional.of(new Packet.DoneAck(h, index, verify(), r.sendNanos()));
+        Packet.DoneResult result = !complete() ? Packet.DoneResult.INCOMPLETE
+                : verify() ? Packet.DoneResult.VERIFIED : Packet.DoneResult.MISMATCH;
+        return Optional.of(new Packet.DoneAck(h, index, result, r.sendNanos()));
     }
 
-    /** Whole-image SHA-256 of what was written, once every block arrived; computed once. */
+    /** The verifier's answer once every block is on disk; computed once. */
     boolean verify() {
         if (verified == null) {
-            verified = complete() && MessageDigest.isEqual(sha256(), expectedSha256);
+            if (!complete()) {
+                return false;
+            }
+            verified = verifier.getAsBoolean();
         }
         return verified;
     }
 
-    private byte[] sha256() {
+    /** Whole-image SHA-256 of {@code size} bytes read back from {@code out}. */
+    static BooleanSupplier readBack(FileChannel out, long size, byte[] expectedSha256) {
+        byte[] expected = expectedSha256.clone();
+        return () -> MessageDigest.isEqual(sha256(out, size), expected);
+    }
+
+    private static byte[] sha256(FileChannel out, long size) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             ByteBuffer buf = ByteBuffer.allocate(1 << 20);
             long pos = 0;
-            while (pos < announce.imageSize()) {
+            while (pos < size) {
                 buf.clear();
-                buf.limit((int) Math.min(buf.capacity(), announce.imageSize() - pos));
+                buf.limit((int) Math.min(buf.capacity(), size - pos));
                 int n = out.read(buf, pos);
                 if (n < 0) {
                     break;
@@ -167,7 +288,8 @@ final class ReceiverSession {
     }
 
     boolean complete() {
-        return received.cardinality() == blockCount;
+        flush();
+        return received.count() == blockCount;
     }
 
     /** The sender confirmed it has our DONE_ACK. */
@@ -192,6 +314,21 @@ final class ReceiverSession {
     }
 
     long written() {
+        flush();
         return written;
+    }
+
+    /** Image bytes this session wrote (mapped parts of new blocks). */
+    long writtenBytes() {
+        flush();
+        return writtenBytes;
+    }
+
+    int index() {
+        return index;
+    }
+
+    Header header(PacketType type) {
+        return new Header(type, session, hashPrefix, 0, 0);
     }
 }

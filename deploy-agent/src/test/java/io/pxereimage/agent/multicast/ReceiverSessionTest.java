@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -151,6 +153,7 @@ class ReceiverSessionTest {
                     s.handle(data(SESSION, prefix, slice, b));
                 }
             }
+            assertThat(s.complete()).isTrue(); // every block written (gathered runs are flushed by now)
             f.write(ByteBuffer.wrap(new byte[] {(byte) ~image[500]}), 500); // the disk returned something else
             Optional<Packet> ack = s.handle(request(PacketType.DONE, 0, new byte[0]));
             assertThat(((Packet.DoneAck) ack.orElseThrow()).verified()).isFalse();
@@ -158,11 +161,103 @@ class ReceiverSessionTest {
     }
 
     @Test
-    void incompleteImageFailsVerification() throws Exception {
+    void incompleteImageFailsVerificationAndAnswersDoneIncomplete() throws Exception {
         try (FileChannel f = file()) {
             ReceiverSession s = new ReceiverSession(announce, 0, f, sha);
             s.handle(data(SESSION, prefix, 0, 0));
             assertThat(s.verify()).isFalse();
+            Packet.DoneAck ack = (Packet.DoneAck) s.handle(request(PacketType.DONE, 0, new byte[0])).orElseThrow();
+            assertThat(ack.result()).isEqualTo(Packet.DoneResult.INCOMPLETE);
+        }
+    }
+
+    @Test
+    void onlyMappedBytesAreWrittenAndUnmappedBlocksAreNeverNaked() throws Exception {
+        // block map: bytes 150..420 and 2000..2537 (the end); blocks of 100
+        ImageLayout layout = ImageLayout.mapped(image.length,
+                List.of(new ImageLayout.Range(150, 420), new ImageLayout.Range(2000, image.length)));
+        BlockBitmap bitmap = new BlockBitmap(image.length, BLOCK);
+        layout.markUnneeded(bitmap);
+        byte[] disk = new byte[image.length];
+        Arrays.fill(disk, (byte) 0x5a);
+        Files.write(dir.resolve("out"), disk);
+        AtomicInteger verifications = new AtomicInteger();
+        try (FileChannel f = file()) {
+            ReceiverSession s = new ReceiverSession(announce, 0, f, bitmap, layout, () -> {
+                verifications.incrementAndGet();
+                return true;
+            });
+            Packet.Status nak = (Packet.Status) s.handle(request(PacketType.STATUS_REQ, 0, new byte[1])).orElseThrow();
+            for (int b = 0; b < SLICE; b++) {
+                assertThat(MulticastCodec.bit(nak.missing(), b)).as("block %d needed", b).isEqualTo(b >= 1 && b <= 4);
+            }
+            for (int slice = 0; slice < 3; slice++) {
+                for (int b = 0; b < SLICE && slice * SLICE + b < 26; b++) {
+                    s.handle(data(SESSION, prefix, slice, b));
+                }
+            }
+            assertThat(s.writtenBytes()).isEqualTo(270 + image.length - 2000);
+            assertThat(s.written()).as("blocks 1-4 and 20-25").isEqualTo(10);
+            assertThat(s.duplicates()).as("unneeded blocks count as had").isEqualTo(16);
+            Packet.DoneAck ack = (Packet.DoneAck) s.handle(request(PacketType.DONE, 0, new byte[0])).orElseThrow();
+            assertThat(ack.result()).isEqualTo(Packet.DoneResult.VERIFIED);
+            s.handle(request(PacketType.DONE, 0, new byte[0]));
+            assertThat(verifications).as("verified once").hasValue(1);
+        }
+        byte[] out = Files.readAllBytes(dir.resolve("out"));
+        for (int i = 0; i < image.length; i++) {
+            boolean mapped = i >= 150 && i < 420 || i >= 2000;
+            assertThat(out[i]).as("byte %d", i).isEqualTo(mapped ? image[i] : (byte) 0x5a);
+        }
+    }
+
+    @Test
+    void resumedBlocksAreNeitherNakedNorRewritten() throws Exception {
+        BlockBitmap bitmap = new BlockBitmap(image.length, BLOCK);
+        bitmap.set(0, 15); // slice 0 and half of slice 1 came in an earlier run
+        try (FileChannel f = file()) {
+            ReceiverSession s = new ReceiverSession(announce, 2, f, bitmap, ImageLayout.whole(image.length),
+                    () -> true);
+            assertThat(((Packet.Status) s.handle(request(PacketType.STATUS_REQ, 0, new byte[1])).orElseThrow()).ok())
+                    .isTrue();
+            Packet.Status nak = (Packet.Status) s.handle(request(PacketType.STATUS_REQ, 1, new byte[1])).orElseThrow();
+            assertThat(nak.missing()).containsExactly((byte) 0xe0, (byte) 0x03);
+            s.handle(data(SESSION, prefix, 0, 3));
+            assertThat(s.written()).isZero();
+            assertThat(f.size()).as("nothing rewritten").isZero();
+        }
+    }
+
+    @Test
+    void leaveFromTheSenderIsNotedOnlyForThisReceiverOrAll() throws Exception {
+        try (FileChannel f = file()) {
+            ReceiverSession s = new ReceiverSession(announce, 4, f, sha);
+            Header h = new Header(PacketType.LEAVE, SESSION, prefix, 0, 0);
+            s.handle(new Packet.Leave(h, 5, Packet.LeaveReason.TOO_SLOW));
+            assertThat(s.told()).isNull();
+            s.handle(new Packet.Leave(new Header(PacketType.LEAVE, SESSION + 1, prefix, 0, 0), 4,
+                    Packet.LeaveReason.TOO_SLOW));
+            assertThat(s.told()).as("another session's LEAVE").isNull();
+            s.handle(new Packet.Leave(h, 4, Packet.LeaveReason.TOO_SLOW));
+            assertThat(s.told()).isEqualTo(Packet.LeaveReason.TOO_SLOW);
+            ReceiverSession t = new ReceiverSession(announce, 4, f, sha);
+            t.handle(new Packet.Leave(h, 0, Packet.LeaveReason.ABORT));
+            assertThat(t.told()).isEqualTo(Packet.LeaveReason.ABORT);
+        }
+    }
+
+    @Test
+    void lossIsMeasuredFromGapsInTheSendersCounter() throws Exception {
+        try (FileChannel f = file()) {
+            ReceiverSession s = new ReceiverSession(announce, 0, f, sha);
+            int seq = 5000; // a late joiner: what came before its first packet is no loss
+            for (int i = 0; i < 3 * ReceiverSession.LOSS_WINDOW; i++, seq++) {
+                if (i % 10 != 3) { // 10 % lost
+                    s.handle(new Packet.Request(new Header(PacketType.STATUS_REQ, SESSION, prefix, 0, seq), 5,
+                            new byte[] {1}));
+                }
+            }
+            assertThat(s.loss()).isBetween(0.08, 0.12);
         }
     }
 }

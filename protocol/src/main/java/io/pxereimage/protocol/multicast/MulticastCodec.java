@@ -28,6 +28,7 @@ public final class MulticastCodec {
     static final int REQUEST_FIELDS = 12;
     static final int STATUS_FIELDS = 12;
     static final int DONE_ACK_BODY = 12;
+    static final int LEAVE_BODY = 4;
 
     private MulticastCodec() {
     }
@@ -64,7 +65,11 @@ public final class MulticastCodec {
         } else if (p instanceof Packet.DoneAck d) {
             type = PacketType.DONE_ACK;
             body = ByteBuffer.allocate(DONE_ACK_BODY).putLong(d.echoNanos()).putShort((short) d.index())
-                    .put((byte) (d.verified() ? 0 : 1)).put((byte) 0);
+                    .put((byte) d.result().code).put((byte) 0);
+        } else if (p instanceof Packet.Leave l) {
+            type = PacketType.LEAVE;
+            body = ByteBuffer.allocate(LEAVE_BODY).putShort((short) l.index()).put((byte) l.reason().code)
+                    .put((byte) 0);
         } else {
             throw new IllegalArgumentException("unknown packet " + p);
         }
@@ -200,8 +205,15 @@ public final class MulticastCodec {
                 int result = b.get() & 0xff;
                 reserved(b.get());
                 range("receiver index", index, 0, MAX_RECEIVERS - 1);
-                range("DONE_ACK result", result, 0, 1);
-                yield new Packet.DoneAck(h, index, result == 0, echo);
+                yield new Packet.DoneAck(h, index, Packet.DoneResult.of(result), echo);
+            }
+            case LEAVE -> {
+                exact(type, body, LEAVE_BODY);
+                int index = b.getShort() & 0xffff;
+                int reason = b.get() & 0xff;
+                reserved(b.get());
+                range("receiver index", index, 0, MAX_RECEIVERS - 1);
+                yield new Packet.Leave(h, index, Packet.LeaveReason.of(reason));
             }
         };
     }

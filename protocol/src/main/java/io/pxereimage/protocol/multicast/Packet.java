@@ -100,10 +100,83 @@ public sealed interface Packet {
         }
     }
 
-    /** A receiver's answer to DONE: whether the whole image verified against its SHA-256. */
-    record DoneAck(Header header, int index, boolean verified, long echoNanos) implements Packet {
+    /** A receiver's answer to DONE: whether the whole image verified, or that it lacks blocks and takes them by HTTP. */
+    record DoneAck(Header header, int index, DoneResult result, long echoNanos) implements Packet {
         public DoneAck {
             check(index >= 0 && index < MulticastCodec.MAX_RECEIVERS, "index " + index);
+            check(result != null, "result is null");
+        }
+
+        /** Verified (result 0) or not (result 1). */
+        public DoneAck(Header header, int index, boolean verified, long echoNanos) {
+            this(header, index, verified ? DoneResult.VERIFIED : DoneResult.MISMATCH, echoNanos);
+        }
+
+        public boolean verified() {
+            return result == DoneResult.VERIFIED;
+        }
+    }
+
+    /** DONE_ACK results ({@code docs/multicast.md}). */
+    enum DoneResult {
+        /** The whole image (or every mapped range) matched its SHA-256. */
+        VERIFIED(0),
+        /** It did not match. */
+        MISMATCH(1),
+        /** Blocks are missing (late joiner, left, holes): the receiver fetches them over HTTP Range and verifies. */
+        INCOMPLETE(2);
+
+        public final int code;
+
+        DoneResult(int code) {
+            this.code = code;
+        }
+
+        static DoneResult of(int code) throws MalformedPacketException {
+            for (DoneResult r : values()) {
+                if (r.code == code) {
+                    return r;
+                }
+            }
+            throw new MalformedPacketException("DONE_ACK result out of range: " + code);
+        }
+    }
+
+    /**
+     * Unicast, either direction: the receiver with {@code index} leaves the session (or is told to). A receiver that
+     * leaves or is told to fetches what it lacks over HTTP Range; the sender stops waiting for it.
+     */
+    record Leave(Header header, int index, LeaveReason reason) implements Packet {
+        public Leave {
+            check(index >= 0 && index < MulticastCodec.MAX_RECEIVERS, "index " + index);
+            check(reason != null, "reason is null");
+        }
+    }
+
+    /** LEAVE reasons ({@code docs/multicast.md}). */
+    enum LeaveReason {
+        /** Sender to receiver: too far behind or losing too much, finish over HTTP. */
+        TOO_SLOW(1),
+        /** Receiver to sender: its loss is above its threshold. */
+        LOSSY(2),
+        /** Receiver to sender: it stops. */
+        SHUTDOWN(3),
+        /** Sender to receivers: the session is aborted, every receiver finishes over HTTP. */
+        ABORT(4);
+
+        public final int code;
+
+        LeaveReason(int code) {
+            this.code = code;
+        }
+
+        static LeaveReason of(int code) throws MalformedPacketException {
+            for (LeaveReason r : values()) {
+                if (r.code == code) {
+                    return r;
+                }
+            }
+            throw new MalformedPacketException("LEAVE reason out of range: " + code);
         }
     }
 

@@ -32,7 +32,10 @@ class MulticastCodecTest {
                 new Packet.Request(H.withType(PacketType.DONE), 46L, new byte[0]),
                 new Packet.Status(H.withType(PacketType.STATUS), 3, 47L, missing),
                 new Packet.Status(H.withType(PacketType.STATUS), 3, 47L, new byte[0]),
-                new Packet.DoneAck(H.withType(PacketType.DONE_ACK), 9, false, 48L));
+                new Packet.DoneAck(H.withType(PacketType.DONE_ACK), 9, false, 48L),
+                new Packet.DoneAck(H.withType(PacketType.DONE_ACK), 9, Packet.DoneResult.INCOMPLETE, 49L),
+                new Packet.Leave(H.withType(PacketType.LEAVE), 1023, Packet.LeaveReason.TOO_SLOW),
+                new Packet.Leave(H.withType(PacketType.LEAVE), 0, Packet.LeaveReason.ABORT));
         for (Packet p : packets) {
             Packet back = roundTrip(p);
             assertThat(back).usingRecursiveComparison().isEqualTo(p);
@@ -161,11 +164,56 @@ class MulticastCodecTest {
         a[32 + 33] = 0; // port 0
         malformed(a, "data port out of range");
         byte[] ack = bytes(new Packet.DoneAck(H, 1, true, 0));
-        ack[32 + 10] = 2;
-        malformed(ack, "DONE_ACK result out of range");
+        ack[32 + 10] = 3;
+        malformed(ack, "DONE_ACK result out of range: 3");
         byte[] rack = bytes(new Packet.RegisterAck(H, 1, 1, 0));
         rack[32 + 16] = 0x04; // index 1024+
         malformed(rack, "receiver index out of range");
+    }
+
+    @Test
+    void doneAckResultsAndLeaveSitAtDocumentedOffsets() throws Exception {
+        for (Packet.DoneResult r : Packet.DoneResult.values()) {
+            byte[] ack = bytes(new Packet.DoneAck(H, 5, r, 0));
+            assertThat(ack[32 + 10]).isEqualTo((byte) r.code);
+            Packet.DoneAck back = (Packet.DoneAck) MulticastCodec.decode(ByteBuffer.wrap(ack));
+            assertThat(back.result()).isEqualTo(r);
+            assertThat(back.verified()).isEqualTo(r == Packet.DoneResult.VERIFIED);
+        }
+        assertThat(Packet.DoneResult.INCOMPLETE.code).isEqualTo(2);
+        byte[] leave = bytes(new Packet.Leave(H.withType(PacketType.LEAVE), 0x0102, Packet.LeaveReason.LOSSY));
+        assertThat(leave).hasSize(32 + 4);
+        assertThat(leave[5]).isEqualTo((byte) 9);
+        assertThat(ByteBuffer.wrap(leave).getShort(32)).isEqualTo((short) 0x0102);
+        assertThat(leave[34]).isEqualTo((byte) 2);
+        assertThat(leave[35]).isEqualTo((byte) 0);
+        assertThat(List.of(Packet.LeaveReason.values()).stream().map(r -> r.code).toList())
+                .containsExactly(1, 2, 3, 4);
+    }
+
+    @Test
+    void rejectsBadLeaves() {
+        byte[] ok = bytes(new Packet.Leave(H.withType(PacketType.LEAVE), 3, Packet.LeaveReason.SHUTDOWN));
+        for (int n = 0; n < ok.length; n++) {
+            byte[] cut = java.util.Arrays.copyOf(ok, n);
+            assertThatThrownBy(() -> MulticastCodec.decode(ByteBuffer.wrap(cut)))
+                    .isInstanceOf(MalformedPacketException.class);
+        }
+        byte[] l = ok.clone();
+        l[32 + 2] = 0;
+        malformed(l, "LEAVE reason out of range: 0");
+        l = ok.clone();
+        l[32 + 2] = 5;
+        malformed(l, "LEAVE reason out of range: 5");
+        l = ok.clone();
+        l[32 + 3] = 1;
+        malformed(l, "reserved");
+        l = ok.clone();
+        l[32] = 0x04; // index 1024+
+        malformed(l, "receiver index out of range");
+        byte[] longer = java.util.Arrays.copyOf(ok, ok.length + 1);
+        longer[7] = 5;
+        malformed(longer, "LEAVE body must be 4 bytes, is 5");
     }
 
     @Test
