@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   qemu-system-x86 qemu-utils ipxe ipxe-qemu ovmf seabios
   dnsmasq-base tftp-hpa busybox-static isc-dhcp-client curl cpio
+  isc-dhcp-relay
   tcpdump tshark xxd kea-admin zstd iproute2 procps psmisc python3 util-linux
   fdisk dosfstools mtools syslinux syslinux-common binutils
   openipmi ipmitool

@@ -26,6 +26,7 @@ import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.config.ConfigException;
 import io.pxereimage.runtime.config.DhcpSection;
+import io.pxereimage.runtime.config.RelayedSubnet;
 import io.pxereimage.runtime.config.ElectionSection;
 import io.pxereimage.runtime.config.MachineEntry;
 import io.pxereimage.runtime.config.StoreSection;
@@ -143,7 +144,8 @@ public final class PxeRuntime implements AutoCloseable {
                     .withPorts(d.serverPort(), d.clientPort(), d.proxyPort())
                     .withBindAddress(ipv4(d.bind()))
                     .withRouterAndDns(d.router() == null ? null : ipv4(d.router()),
-                            d.dns().stream().map(PxeRuntime::ipv4).toList());
+                            d.dns().stream().map(PxeRuntime::ipv4).toList())
+                    .withRelayScopes(d.relayedSubnets().stream().map(RelayedSubnet::toScope).toList());
             BootPlanner planner = new BootPlanner(machines, loaders, c.http().port());
             dhcp = new PxeServer(pc, planner, machines, meters);
         }
@@ -269,7 +271,7 @@ public final class PxeRuntime implements AutoCloseable {
             http.publish(initrdNames.get(i), q.initrds().get(i));
         }
         TftpServer tftp = new TftpServer(TftpConfig.builder(loaders).build(), meters);
-        DhcpSection d = new DhcpSection(q.mode().name(), null, null, null, null, null, null, null, null, null, null);
+        DhcpSection d = DhcpSection.defaults(q.mode().name());
         PxeConfig pc = pxeConfig(q.mode(), nic.address(), nic, d, q.dataDir(), "--interface");
         PxeServer dhcp = new PxeServer(pc, new BootPlanner(machines, Loaders.DEBIAN, q.httpPort()), machines, meters);
         String who = plans.isEmpty() ? "EVERY PXE CLIENT on " + q.interfaceName() : q.macs().toString();

@@ -46,7 +46,7 @@ public record RuntimeConfig(
             throw new IllegalArgumentException("address: give 'address' or 'interface' (the boot network)");
         }
         dataDir = dataDir == null ? "/var/lib/pxe-runtime" : dataDir;
-        dhcp = dhcp == null ? new DhcpSection(null, null, null, null, null, null, null, null, null, null, null) : dhcp;
+        dhcp = dhcp == null ? DhcpSection.defaults(null) : dhcp;
         tftp = tftp == null ? new TftpSection(null, null, null, null, null) : tftp;
         http = http == null ? new HttpSection(null, null, null, null, null, null) : http;
         boot = boot == null ? new BootSection(null, null, null) : boot;

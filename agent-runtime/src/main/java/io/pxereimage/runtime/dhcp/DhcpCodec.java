@@ -141,6 +141,8 @@ public final class DhcpCodec {
         List<Integer> order = new ArrayList<>();
         order.add(DhcpOption.MESSAGE_TYPE.code());
         order.add(DhcpOption.SERVER_ID.code());
+        // The relay's option 82 early, so that the size cap never drops it (RFC 3046: the server MUST echo it).
+        order.add(DhcpOption.RELAY_AGENT_INFO.code());
         order.addAll(request.parameterRequestList());
         order.addAll(reply.options().keySet());
         List<Integer> present = new ArrayList<>();

@@ -31,6 +31,7 @@ public record DhcpOption(int code, String name) {
     public static final DhcpOption TFTP_SERVER = known(66, "tftp-server");
     public static final DhcpOption BOOTFILE = known(67, "bootfile");
     public static final DhcpOption USER_CLASS = known(77, "user-class");
+    public static final DhcpOption RELAY_AGENT_INFO = known(82, "relay-agent-info");
     public static final DhcpOption CLIENT_ARCH = known(93, "client-arch");
     public static final DhcpOption CLIENT_NDI = known(94, "client-ndi");
     public static final DhcpOption CLIENT_UUID = known(97, "client-uuid");

@@ -53,7 +53,12 @@ public final class LeaseJournal implements LeaseStore {
     private volatile boolean closed;
 
     public LeaseJournal(Path dataDir, Clock clock) {
-        this.file = dataDir.resolve(FILE_NAME);
+        this(dataDir, FILE_NAME, clock);
+    }
+
+    /** A journal under another name: one per address scope (a relayed subnet has its own, see RelayScope). */
+    public LeaseJournal(Path dataDir, String fileName, Clock clock) {
+        this.file = dataDir.resolve(fileName);
         this.clock = clock;
         try {
             Files.createDirectories(dataDir);
@@ -136,7 +141,7 @@ public final class LeaseJournal implements LeaseStore {
     }
 
     private void compact(List<Lease> leases) throws IOException {
-        Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             StringBuilder s = new StringBuilder();

@@ -10,7 +10,11 @@ import io.pxereimage.runtime.net.Ip4;
  * Where a server reply goes, RFC 2131 section 4.1 ("server" paragraph), as a pure function of request and reply.
  *
  * <ol>
- *   <li>giaddr set: to the relay, {@code giaddr:serverPort};</li>
+ *   <li>giaddr set: to the relay, {@code giaddr:serverPort} (RFC 2131 4.1, RFC 1542 5.4); when the relay's source
+ *       port is known, to that port instead (RFC 8357 4.2): a relay that forwards to our alternate port 2067 from
+ *       its own port 67 (dnsmasq {@code --dhcp-relay=...#2067}) listens for the answer on 67, and one that uses
+ *       2067 on both ends (dhcrelay {@code -p 2067}) sends from 2067, so the source port is right in both cases.
+ *       The relay, not we, honours the broadcast flag toward the client (we copy flags and giaddr);</li>
  *   <li>a NAK: broadcast (the client's address is wrong by definition);</li>
  *   <li>ciaddr set (RENEWING/REBINDING, INFORM): unicast {@code ciaddr:clientPort};</li>
  *   <li>broadcast bit set: {@code 255.255.255.255:clientPort};</li>
@@ -27,8 +31,13 @@ public record ReplyRouting(int serverPort, int clientPort) {
     public static final ReplyRouting STANDARD = new ReplyRouting(67, 68);
 
     public InetSocketAddress route(DhcpMessage request, DhcpMessage reply) {
+        return route(request, reply, 0);
+    }
+
+    /** As {@link #route(DhcpMessage, DhcpMessage)}, a relayed reply going to {@code relayPort} when not 0. */
+    public InetSocketAddress route(DhcpMessage request, DhcpMessage reply, int relayPort) {
         if (!Ip4.isZero(request.giaddr())) {
-            return new InetSocketAddress(request.giaddr(), serverPort);
+            return new InetSocketAddress(request.giaddr(), relayPort > 0 ? relayPort : serverPort);
         }
         boolean nak = reply.messageType().map(MessageType.NAK::equals).orElse(false);
         if (nak) {

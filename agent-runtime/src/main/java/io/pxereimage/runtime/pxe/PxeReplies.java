@@ -87,10 +87,17 @@ public final class PxeReplies {
         return base(req, MessageType.NAK, server).message(reason).build();
     }
 
+    /**
+     * The header every reply shares. hops stays 0 (RFC 2131 table 3); flags and giaddr are copied so that a relay
+     * knows where the reply goes and whether to broadcast it (RFC 1542 5.4); a relay agent information option (82)
+     * is echoed as received (RFC 3046 2.2), the relay strips it before the client sees the reply.
+     */
     private static DhcpMessage.Builder base(DhcpMessage req, MessageType type, Inet4Address server) {
-        return DhcpMessage.builder().op(DhcpMessage.BOOTREPLY).htype(req.htype()).hlen(req.hlen()).xid(req.xid())
-                .flags(req.flags()).giaddr(req.giaddr()).chaddr(req.chaddr())
+        DhcpMessage.Builder b = DhcpMessage.builder().op(DhcpMessage.BOOTREPLY).htype(req.htype()).hlen(req.hlen())
+                .xid(req.xid()).flags(req.flags()).giaddr(req.giaddr()).chaddr(req.chaddr())
                 .messageType(type).serverId(server);
+        req.option(DhcpOption.RELAY_AGENT_INFO).ifPresent(info -> b.option(DhcpOption.RELAY_AGENT_INFO, info));
+        return b;
     }
 
     private static void network(DhcpMessage.Builder b, PxeConfig config) {

@@ -3,6 +3,7 @@ package io.pxereimage.runtime.pxe;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -14,6 +15,7 @@ import io.pxereimage.runtime.dhcp.DhcpMessage;
 import io.pxereimage.runtime.dhcp.Lease;
 import io.pxereimage.runtime.dhcp.LeasePool;
 import io.pxereimage.runtime.dhcp.MessageType;
+import io.pxereimage.runtime.dhcp.RelayScope;
 import io.pxereimage.runtime.dhcp.ReplyRouting;
 import io.pxereimage.runtime.net.Ip4;
 
@@ -43,19 +45,32 @@ public final class PxeResponder {
     private final BootPlanner planner;
     private final MachineRegistry machines;
     private final LeasePool pool;
+    private final Map<RelayScope, LeasePool> relayPools;
     private final Clock clock;
     private final ReplyRouting routing;
 
     /** {@code pool} is required in DHCP mode and ignored in proxy mode. */
     public PxeResponder(PxeConfig config, BootPlanner planner, MachineRegistry machines, LeasePool pool, Clock clock) {
+        this(config, planner, machines, pool, Map.of(), clock);
+    }
+
+    /** As above, with one lease pool per relayed subnet ({@link PxeConfig#relayScopes()}). */
+    public PxeResponder(PxeConfig config, BootPlanner planner, MachineRegistry machines, LeasePool pool,
+            Map<RelayScope, LeasePool> relayPools, Clock clock) {
         this.config = config;
         this.planner = planner;
         this.machines = machines;
         this.pool = pool;
+        this.relayPools = Map.copyOf(relayPools);
         this.clock = clock;
         this.routing = new ReplyRouting(config.serverPort(), config.clientPort());
         if (config.mode() == PxeConfig.Mode.DHCP && pool == null) {
             throw new IllegalArgumentException("DHCP mode needs a lease pool");
+        }
+        for (RelayScope s : config.relayScopes()) {
+            if (config.mode() == PxeConfig.Mode.DHCP && !this.relayPools.containsKey(s)) {
+                throw new IllegalArgumentException("no lease pool for relayed subnet " + s.cidr());
+            }
         }
     }
 
@@ -72,19 +87,21 @@ public final class PxeResponder {
         if (localPort == config.proxyPort()) {
             return bootServer(req, type, client, sender);
         }
-        return config.mode() == PxeConfig.Mode.PROXY ? proxy(req, type, client) : dhcp(req, type, client);
+        int relayPort = Ip4.isZero(req.giaddr()) ? 0 : sender.getPort();
+        return config.mode() == PxeConfig.Mode.PROXY ? proxy(req, type, client, relayPort)
+                : dhcp(req, type, client, relayPort);
     }
 
     /** Port 67 in proxy mode: only boot information, only to PXE DISCOVERs; the real DHCP server does the rest. */
-    private Response proxy(DhcpMessage req, MessageType type, ClientInfo client) {
+    private Response proxy(DhcpMessage req, MessageType type, ClientInfo client, int relayPort) {
         if (!type.equals(MessageType.DISCOVER)) {
             return Response.silent(type + " is for the DHCP server");
         }
         return withBoot(client, boot -> {
             DhcpMessage reply = PxeReplies.proxyOffer(req, client, boot, config.serverAddress());
             String binl = client.wantsBinl() ? " (BINL: expect 4011)" : "";
-            return new Response(reply, routing.route(req, reply), false, "offer",
-                    "OFFER file=" + boot.bootFile() + binl);
+            return new Response(reply, routing.route(req, reply, relayPort), false, "offer",
+                    "OFFER file=" + boot.bootFile() + binl + relayed(req));
         });
     }
 
@@ -110,18 +127,25 @@ public final class PxeResponder {
     }
 
     /** Port 67 in DHCP mode: a full server for known machines, silence for everyone else. */
-    private Response dhcp(DhcpMessage req, MessageType type, ClientInfo client) {
+    private Response dhcp(DhcpMessage req, MessageType type, ClientInfo client, int relayPort) {
         if (machines.planFor(client.mac()).isEmpty()) {
             // A PXE server on a real network must never take over other machines' configuration.
             return Response.silent("unknown MAC");
         }
+        Optional<RelayScope> relayScope = scopeOf(req);
+        if (!Ip4.isZero(req.giaddr()) && relayScope.isEmpty() && !local(req.giaddr())) {
+            return Response.silent("relayed from " + req.giaddr().getHostAddress() + ", no relayed subnet holds it");
+        }
+        // The client's subnet: ours, or the relayed one (its pool; its mask, router and DNS in the replies).
+        LeasePool leases = relayScope.map(relayPools::get).orElse(pool);
+        PxeConfig subnet = relayScope.map(s -> config.forRelayScope(s, req.giaddr())).orElse(config);
         Inet4Address me = config.serverAddress();
         Optional<Inet4Address> serverId = req.serverId();
         if (serverId.isPresent() && !serverId.get().equals(me)) {
             if (type.equals(MessageType.REQUEST)) {
                 // The client chose another server's offer: drop ours (RFC 2131 4.3.2).
-                pool.lease(client.mac()).filter(l -> l.state() == Lease.State.OFFERED)
-                        .ifPresent(l -> pool.release(client.mac(), l.address()));
+                leases.lease(client.mac()).filter(l -> l.state() == Lease.State.OFFERED)
+                        .ifPresent(l -> leases.release(client.mac(), l.address()));
             }
             return Response.silent("for server " + serverId.get().getHostAddress());
         }
@@ -129,38 +153,38 @@ public final class PxeResponder {
         String file = boot == null ? "" : " file=" + boot.bootFile();
         switch (type.code()) {
             case 1 -> { // DISCOVER
-                Optional<Lease> offered = pool.offer(client.mac(), req.requestedIp().orElse(null));
+                Optional<Lease> offered = leases.offer(client.mac(), req.requestedIp().orElse(null));
                 if (offered.isEmpty()) {
                     return Response.silent("no free address");
                 }
-                DhcpMessage reply = PxeReplies.lease(req, client, MessageType.OFFER, offered.get(), config, boot,
+                DhcpMessage reply = PxeReplies.lease(req, client, MessageType.OFFER, offered.get(), subnet, boot,
                         clock.instant());
-                return new Response(reply, routing.route(req, reply), false, "offer",
-                        "OFFER " + offered.get().address().getHostAddress() + file);
+                return new Response(reply, routing.route(req, reply, relayPort), false, "offer",
+                        "OFFER " + offered.get().address().getHostAddress() + file + relayed(req));
             }
             case 3 -> { // REQUEST: SELECTING/INIT-REBOOT carry option 50, RENEWING/REBINDING carry ciaddr
                 Inet4Address wanted = req.requestedIp().orElse(req.ciaddr());
                 if (Ip4.isZero(wanted)) {
                     return Response.silent("REQUEST without an address");
                 }
-                LeasePool.Result r = pool.request(client.mac(), wanted);
+                LeasePool.Result r = leases.request(client.mac(), wanted);
                 if (r instanceof LeasePool.Result.Nak nak) {
                     DhcpMessage reply = PxeReplies.nak(req, me, nak.reason());
-                    return new Response(reply, routing.route(req, reply), false, "nak", "NAK (" + nak.reason() + ")");
+                    return new Response(reply, routing.route(req, reply, relayPort), false, "nak", "NAK (" + nak.reason() + ")");
                 }
                 Lease lease = ((LeasePool.Result.Ack) r).lease();
-                DhcpMessage reply = PxeReplies.lease(req, client, MessageType.ACK, lease, config, boot, clock.instant());
-                return new Response(reply, routing.route(req, reply), false, "ack",
-                        "ACK " + lease.address().getHostAddress() + file);
+                DhcpMessage reply = PxeReplies.lease(req, client, MessageType.ACK, lease, subnet, boot, clock.instant());
+                return new Response(reply, routing.route(req, reply, relayPort), false, "ack",
+                        "ACK " + lease.address().getHostAddress() + file + relayed(req));
             }
             case 4 -> { // DECLINE
                 Inet4Address addr = req.requestedIp().orElse(Ip4.ANY);
-                boolean done = pool.decline(client.mac(), addr);
+                boolean done = leases.decline(client.mac(), addr);
                 return new Response(null, null, false, done ? "declined" : "ignored",
                         (done ? "declined " : "ignored (DECLINE of an address it does not hold) ") + addr.getHostAddress());
             }
             case 7 -> { // RELEASE
-                boolean done = pool.release(client.mac(), req.ciaddr());
+                boolean done = leases.release(client.mac(), req.ciaddr());
                 return new Response(null, null, false, done ? "released" : "ignored",
                         (done ? "released " : "ignored (RELEASE of an address it does not hold) ")
                                 + req.ciaddr().getHostAddress());
@@ -169,13 +193,35 @@ public final class PxeResponder {
                 if (Ip4.isZero(req.ciaddr())) {
                     return Response.silent("INFORM without ciaddr");
                 }
-                DhcpMessage reply = PxeReplies.informAck(req, client, config, boot);
-                return new Response(reply, routing.route(req, reply), false, "ack", "ACK (inform)" + file);
+                DhcpMessage reply = PxeReplies.informAck(req, client, subnet, boot);
+                return new Response(reply, routing.route(req, reply, relayPort), false, "ack", "ACK (inform)" + file);
             }
             default -> {
                 return Response.silent(type + " is not for a server");
             }
         }
+    }
+
+    /**
+     * The relayed subnet a request belongs to: its giaddr's (RFC 2131 4.3.1), or, for a request sent straight to
+     * us (renewal, release, inform: giaddr 0), its ciaddr's. Empty: the local subnet.
+     */
+    private Optional<RelayScope> scopeOf(DhcpMessage req) {
+        Inet4Address where = Ip4.isZero(req.giaddr()) ? req.ciaddr() : req.giaddr();
+        if (Ip4.isZero(where)) {
+            return Optional.empty();
+        }
+        return config.relayScopes().stream().filter(s -> s.contains(where)).findFirst();
+    }
+
+    /** Whether {@code a} is in the subnet of our own range (a relay on our own segment: odd but harmless). */
+    private boolean local(Inet4Address a) {
+        int mask = Ip4.toInt(config.subnetMask());
+        return (Ip4.toInt(a) & mask) == (Ip4.toInt(config.rangeStart()) & mask);
+    }
+
+    private static String relayed(DhcpMessage req) {
+        return Ip4.isZero(req.giaddr()) ? "" : " via relay " + req.giaddr().getHostAddress();
     }
 
     private Boot bootFor(ClientInfo client) {

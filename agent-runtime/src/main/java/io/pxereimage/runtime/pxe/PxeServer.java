@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -31,6 +32,7 @@ import io.pxereimage.runtime.dhcp.DhcpMessage;
 import io.pxereimage.runtime.dhcp.LeaseJournal;
 import io.pxereimage.runtime.dhcp.LeasePool;
 import io.pxereimage.runtime.dhcp.LeaseStore;
+import io.pxereimage.runtime.dhcp.RelayScope;
 import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.NettyTransport;
 
@@ -50,6 +52,8 @@ public final class PxeServer implements AutoCloseable {
     private final PxeConfig config;
     private final PxeResponder responder;
     private final LeasePool pool;
+    /** DHCP mode: one pool per subnet behind a relay (docs/relay.md). */
+    private final Map<RelayScope, LeasePool> relayPools = new LinkedHashMap<>();
     private final PxeMetrics metrics;
     private final RecentRequests recent = new RecentRequests(256);
     private final List<Channel> channels = new ArrayList<>();
@@ -67,11 +71,18 @@ public final class PxeServer implements AutoCloseable {
             LeaseStore store = config.dataDir() == null ? LeaseStore.NONE : new LeaseJournal(config.dataDir(), clock);
             this.pool = new LeasePool(new LeasePool.Config(config.rangeStart(), config.rangeEnd(),
                     config.serverAddress(), config.reservations(), config.leaseTime(), null, null), clock, store);
-            metrics.leasesGauge(pool::activeLeases);
+            for (RelayScope scope : config.relayScopes()) {
+                LeaseStore scoped = config.dataDir() == null ? LeaseStore.NONE
+                        : new LeaseJournal(config.dataDir(), scope.journalName(), clock);
+                relayPools.put(scope, new LeasePool(new LeasePool.Config(scope.rangeStart(), scope.rangeEnd(),
+                        null, config.reservations(), config.leaseTime(), null, null), clock, scoped));
+            }
+            metrics.leasesGauge(() -> pool.activeLeases()
+                    + relayPools.values().stream().mapToInt(LeasePool::activeLeases).sum());
         } else {
             this.pool = null;
         }
-        this.responder = new PxeResponder(config, planner, machines, pool, clock);
+        this.responder = new PxeResponder(config, planner, machines, pool, relayPools, clock);
     }
 
     /** Binds the sockets; throws if a port is taken or not permitted. */
@@ -98,9 +109,10 @@ public final class PxeServer implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.info("PXE server ({} mode, {}) listening on {} ports {}, advertising {}", config.mode(),
+        LOG.info("PXE server ({} mode, {}) listening on {} ports {}, advertising {}{}", config.mode(),
                 transport.name(), config.bindAddress().getHostAddress(), ports,
-                config.serverAddress().getHostAddress());
+                config.serverAddress().getHostAddress(), relayPools.isEmpty() ? ""
+                        : ", relayed subnets " + relayPools.keySet().stream().map(RelayScope::cidr).toList());
     }
 
     private void bindSender(Bootstrap b, int port) throws InterruptedException {
@@ -162,6 +174,7 @@ public final class PxeServer implements AutoCloseable {
         if (pool != null) {
             pool.close();
         }
+        relayPools.values().forEach(LeasePool::close);
     }
 
     @Sharable

@@ -63,6 +63,21 @@ public final class NetLab implements AutoCloseable {
         return n;
     }
 
+    /**
+     * A host namespace {@code role} off the bridge, joined to namespace {@code peer} by a veth pair: {@code eth0}
+     * ({@code cidr}) on the new side, {@code peerIf} ({@code peerCidr}) on the peer's (a router's second leg).
+     */
+    public String linked(String role, String cidr, String peer, String peerIf, String peerCidr) throws IOException {
+        String n = ns(role);
+        add(n);
+        sh("ip", "-n", peer, "link", "add", peerIf, "type", "veth", "peer", "name", "eth0", "netns", n);
+        sh("ip", "-n", peer, "addr", "add", peerCidr, "brd", "+", "dev", peerIf);
+        sh("ip", "-n", peer, "link", "set", peerIf, "up");
+        sh("ip", "-n", n, "addr", "add", cidr, "brd", "+", "dev", "eth0");
+        sh("ip", "-n", n, "link", "set", "eth0", "up");
+        return n;
+    }
+
     private void add(String n) throws IOException {
         sh("ip", "netns", "add", n);
         namespaces.add(n);

@@ -24,6 +24,7 @@ import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.dhcp.DhcpCodec;
 import io.pxereimage.runtime.dhcp.DhcpMessage;
+import io.pxereimage.runtime.dhcp.DhcpOption;
 import io.pxereimage.runtime.dhcp.Fixtures;
 import io.pxereimage.runtime.dhcp.MessageType;
 import io.pxereimage.runtime.net.Ip4;
@@ -135,6 +136,49 @@ class PxeServerLoopbackTest {
                     .contains(MessageType.ACK);
             assertThat(server.repliedWithin(60_000)).isTrue();
             assertThat(count("pxe_dhcp_packets_total", "type", "REQUEST", "outcome", "not_responder")).isEqualTo(1);
+        }
+    }
+
+    /**
+     * Relayed, on a non-standard server port, through real sockets: the election gate holds the relayed DISCOVER
+     * back while standby, and once responder the proxy offer goes to giaddr at the port the relay sent from, with
+     * giaddr and option 82 kept.
+     */
+    @Test
+    void relayedRequestOnAnAlternatePortPassesTheGateAndGoesBackToTheRelaysPort() throws Exception {
+        MachineRegistry machines = new MachineRegistry(List.of(MachinePlan.boot(MAC, null,
+                new BootSpec("vmlinuz", List.of(), ""))), null);
+        BootPlanner planner = mock(BootPlanner.class);
+        when(planner.decide(any())).thenReturn(new BootDecision.Boot(BootDecision.Kind.TFTP, "undionly.kpxe"));
+        boolean[] responder = {false};
+        server = new PxeServer(config(), planner, machines, meters).answerWhen(() -> responder[0]);
+        server.start();
+        byte[] info = {1, 4, 0, 0, 0, 7};
+        DhcpMessage discover = Fixtures.message("ipxe-bios-discover.bin").toBuilder().mac(MAC)
+                .giaddr(Ip4.parse("127.0.0.1")).hops(1).option(DhcpOption.RELAY_AGENT_INFO, info).build();
+        byte[] bytes = DhcpCodec.encode(discover);
+        try (DatagramSocket relay = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            relay.setSoTimeout(300);
+            InetSocketAddress to = new InetSocketAddress("127.0.0.1", base);
+            relay.send(new DatagramPacket(bytes, bytes.length, to));
+            awaitCount(1, "pxe_dhcp_packets_total", "type", "DISCOVER", "outcome", "not_responder");
+            DatagramPacket reply = new DatagramPacket(new byte[1500], 1500);
+            try {
+                relay.receive(reply);
+                throw new AssertionError("a standby answered a relayed DISCOVER");
+            } catch (SocketTimeoutException expected) {
+                // fine
+            }
+            responder[0] = true;
+            relay.setSoTimeout(3000);
+            relay.send(new DatagramPacket(bytes, bytes.length, to));
+            relay.receive(reply); // at the port the relay sent from (here an ephemeral one), from the server port
+            assertThat(reply.getPort()).isEqualTo(base);
+            DhcpMessage offer = DhcpCodec.decode(Arrays.copyOf(reply.getData(), reply.getLength()));
+            assertThat(offer.messageType()).contains(MessageType.OFFER);
+            assertThat(offer.giaddr()).isEqualTo(Ip4.parse("127.0.0.1"));
+            assertThat(offer.hops()).isZero();
+            assertThat(offer.option(DhcpOption.RELAY_AGENT_INFO)).hasValue(info);
         }
     }
 
