@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -170,7 +171,9 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
         this.clock = clock;
         this.sending = sending;
         this.meters = meters;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pxe-multicast-window"));
+        ScheduledThreadPoolExecutor windows = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "pxe-multicast-window"));
+        windows.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close drops windows not yet due
+        this.timer = windows;
         this.senders = Executors.newCachedThreadPool(r -> daemon(r, "pxe-multicast-sender"));
         Gauge.builder("pxe_multicast_sessions_active", active, AtomicInteger::get)
                 .description("multicast sessions whose sender runs").register(meters);
@@ -639,7 +642,16 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
     @Override
     public void close() {
         closing = true;
-        timer.shutdownNow();
-        senders.shutdownNow();
+        // A window closing right now writes jobs and events to files: let it finish rather than interrupt it (an
+        // interrupted FileChannel is closed under the writer), and wait, so nothing writes after close returns.
+        timer.shutdown();
+        senders.shutdownNow(); // a sender only talks to sockets: interrupting it ends its session
+        try {
+            if (!timer.awaitTermination(5, TimeUnit.SECONDS) || !senders.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("multicast: sessions still running 5 s after close");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

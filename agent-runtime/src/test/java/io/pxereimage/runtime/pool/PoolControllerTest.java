@@ -273,18 +273,25 @@ class PoolControllerTest {
         java.nio.file.Files.write(file, new byte[4096]);
         deploy.images().put(new ImageEntry("mc", file.toString(), "cd".repeat(32), 4096, "none", 4096, List.of(),
                 clock.instant()));
+        java.util.concurrent.CountDownLatch bothTaken = new java.util.concurrent.CountDownLatch(1);
         MulticastSettings ms = new MulticastSettings((java.net.Inet4Address) java.net.InetAddress.getByName(
                 "239.255.80.1"), 7400, null, Duration.ofSeconds(3), 0, 1, Duration.ofSeconds(30),
                 Duration.ofSeconds(5), 10, 4);
         try (MulticastSessions sessions = new MulticastSessions(ms, java.net.NetworkInterface.getByName("lo"),
                 deploy.flow(), deploy.jobs(), deploy.events(), deploy.images()::fileFor, Clock.systemUTC(),
-                c -> new MulticastSender.Report(1, 4096, 3, 0, 1_000_000, List.of(), 0, 0),
+                c -> {
+                    // a real session lasts until its receivers registered: end only once both agents took their
+                    // jobs (an instant end switched m2's job, not yet taken, to unicast)
+                    bothTaken.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    return new MulticastSender.Report(1, 4096, 3, 0, 1_000_000, List.of(), 0, 0);
+                },
                 new SimpleMeterRegistry())) {
             Lease l1 = pool.lease(new PoolApi.LeaseRequest("x86", "mc", "b1", Map.of(), "jenkins", true, null, null));
             Lease l2 = pool.lease(new PoolApi.LeaseRequest("arm64", "mc", "b2", Map.of(), "jenkins", true, null,
                     null));
             Job.Multicast m1 = ((Job.DeployImage) agentTakes(MAC1).job()).multicast();
             Job.Multicast m2 = ((Job.DeployImage) agentTakes(MAC2).job()).multicast();
+            bothTaken.countDown();
             assertThat(m1).isNotNull();
             assertThat(m2).isNotNull();
             assertThat(m1.receiverId()).isNotEqualTo(m2.receiverId());
