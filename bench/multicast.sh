@@ -123,12 +123,17 @@ wait_all() {
 run_ours() {
   local n=$1 d=$2 i rx=() list=""
   for ((i = 1; i <= n; i++)); do
-    head -c 32 /dev/urandom | xxd -p -c 64 | tr -d '\n' >"$d/r$i.token"
+    head -c 32 /dev/urandom >"$d/r$i.token" # the sender's key file; the job carries it in hex
     list+="${list:+,}$((1000 + i)):$d/r$i.token"
+    # the agent's own deploy path (MulticastDeploy: hashes the complete prefix while the rest arrives, as a deploy
+    # does) onto a file; the URL is only for an HTTP fill, which the bench has no server for (such a run fails)
+    printf '{"type":"deploy-image","id":"bench-r%d","image":{"name":"bench","url":"http://%s:9/none","sha256":"%s","sizeBytes":%d,"compression":"none","blockMap":null},"target":{"device":"/dev/null","rule":null},"firstBoot":null,"multicast":{"controlGroup":"%s","controlPort":9310,"receiverId":%d,"token":"%s","announceWaitSeconds":30}}\n' \
+      "$i" "$S.1" "$sha" "$size" "$GROUP" $((1000 + i)) "$(xxd -p -c 64 "$d/r$i.token")" >"$d/r$i.job.json"
+    rm -rf "$d/r$i.state"
     # shellcheck disable=SC2086
     lossy "r$i" "$d/r$i.log" "$d/r$i.loss" java -XX:+UseSerialGC ${MC_RX_JVM:-} -cp "$agent_jar" \
-      io.pxereimage.agent.multicast.MulticastReceiver --group $GROUP --port 9310 --iface eth0 --id $((1000 + i)) \
-      --token-file "$d/r$i.token" --sha256 "$sha" --out "$d/out/r$i.img" --timeout "$run_timeout"
+      io.pxereimage.agent.MulticastFileDeploy --job "$d/r$i.job.json" --out "$d/out/r$i.img" \
+      --state-dir "$d/r$i.state" --iface eth0
     rx+=("$BENCH_LAST")
   done
   sleep 1.5 # the receiver JVMs listen on the control group before the sender announces

@@ -180,6 +180,7 @@ public final class MulticastReceiver {
             Packet.DoneResult acked = null;
             // direct: the JDK receives into it without a copy through a temporary direct buffer (per packet)
             ByteBuffer buf = ByteBuffer.allocateDirect(65536);
+            MulticastCodec.DataView view = new MulticastCodec.DataView();
             try {
                 while (true) {
                     long now = System.nanoTime();
@@ -229,6 +230,16 @@ public final class MulticastReceiver {
                         SocketAddress from;
                         while ((from = ch.receive(buf)) != null) {
                             buf.flip();
+                            if (session != null && ch == data && peekData(buf, view)) {
+                                // the hot path: DATA read in place, nothing allocated per packet
+                                if (config.dropEvery() > 0 && ++dataSeen % config.dropEvery() == 0 || lose()) {
+                                    injectedDrops++;
+                                } else if (session.handleData(view, buf)) {
+                                    lastHeard = System.nanoTime(); // see below
+                                }
+                                buf.clear();
+                                continue;
+                            }
                             Packet p = decode(buf);
                             buf.clear();
                             if (p == null) {
@@ -357,6 +368,16 @@ public final class MulticastReceiver {
         Header h = new Header(PacketType.REGISTER, announced.session(), announced.hashPrefix(), 0, 0);
         byte[] mac = MulticastCodec.registerMac(config.token(), h, config.receiverId(), echo);
         control.send(MulticastCodec.encode(new Packet.Register(h, config.receiverId(), echo, mac)), to);
+    }
+
+    /** True when {@code buf} held a DATA packet, now in {@code view}; false leaves {@code buf} for decode. */
+    private static boolean peekData(ByteBuffer buf, MulticastCodec.DataView view) {
+        try {
+            return MulticastCodec.peekData(buf, view);
+        } catch (MalformedPacketException e) {
+            buf.rewind(); // decode finds the same fault and counts it
+            return false;
+        }
     }
 
     private Packet decode(ByteBuffer buf) {

@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
@@ -76,11 +75,28 @@ final class ReceiverSession {
 
     /** True for a packet of this session and image; anything else is counted and must be ignored. */
     boolean ours(Packet p) {
-        if (p.header().session() == session && p.header().hashPrefix() == hashPrefix) {
+        return ours(p.header().session(), p.header().hashPrefix());
+    }
+
+    private boolean ours(long packetSession, long packetHashPrefix) {
+        if (packetSession == session && packetHashPrefix == hashPrefix) {
             return true;
         }
         foreign++;
         return false;
+    }
+
+    /**
+     * A DATA packet read in place ({@link MulticastCodec#peekData}; {@code payload} from position to limit), the
+     * same as {@link #handle} with the decoded packet but without allocating; returns false for a foreign one.
+     */
+    boolean handleData(MulticastCodec.DataView d, ByteBuffer payload) {
+        if (!ours(d.session(), d.hashPrefix())) {
+            return false;
+        }
+        countSequence(d.sequence());
+        data(d.slice(), d.block(), payload);
+        return true;
     }
 
     /** Handles a packet from the data group; returns the answer to send to the sender, if any. */
@@ -98,7 +114,7 @@ final class ReceiverSession {
         }
         countSequence(p.header().sequence());
         if (p instanceof Packet.Data d) {
-            data(d);
+            data(d.header().slice(), d.block(), ByteBuffer.wrap(d.payload()));
             return Optional.empty();
         }
         if (p instanceof Packet.Request r && r.header().type() == PacketType.STATUS_REQ) {
@@ -122,10 +138,10 @@ final class ReceiverSession {
     private long runFirst = -1;
     private int runBlocks;
 
-    private void data(Packet.Data d) {
-        long block = (long) d.header().slice() * announce.sliceBlocks() + d.block();
-        if (d.block() >= announce.sliceBlocks() || block >= blockCount
-                || d.payload().length != blockLength(block)) {
+    private void data(int slice, int blockInSlice, ByteBuffer payload) {
+        long block = (long) slice * announce.sliceBlocks() + blockInSlice;
+        int length = payload.remaining();
+        if (blockInSlice >= announce.sliceBlocks() || block >= blockCount || length != blockLength(block)) {
             invalid++;
             return;
         }
@@ -134,20 +150,20 @@ final class ReceiverSession {
             return;
         }
         long start = block * announce.blockSize();
-        List<ImageLayout.Range> ranges = layout.clip(start, start + d.payload().length);
-        if (ranges.size() == 1 && ranges.get(0).start() == start && ranges.get(0).length() == d.payload().length) {
-            if (runFirst < 0 || block != runFirst + runBlocks || run.remaining() < d.payload().length) {
+        if (layout.mappedBytes(start, start + length) == length) { // fully mapped (no list per block)
+            if (runFirst < 0 || block != runFirst + runBlocks || run.remaining() < length) {
                 flush();
                 runFirst = block;
             }
-            run.put(d.payload());
+            run.put(payload);
             runBlocks++;
             return;
         }
         flush();
         try {
-            for (ImageLayout.Range r : ranges) {
-                ByteBuffer b = ByteBuffer.wrap(d.payload(), (int) (r.start() - start), (int) r.length());
+            for (ImageLayout.Range r : layout.clip(start, start + length)) {
+                int from = payload.position() + (int) (r.start() - start);
+                ByteBuffer b = payload.duplicate().limit(from + (int) r.length()).position(from);
                 long pos = r.start();
                 while (b.hasRemaining()) {
                     pos += out.write(b, pos);

@@ -123,6 +123,39 @@ class ReceiverSessionTest {
         }
     }
 
+    /** {@code p} encoded into the reused receive buffer {@code buf} and peeked, as the receiver's hot path does. */
+    private static boolean peekData(Packet.Data p, ByteBuffer buf, MulticastCodec.DataView v) throws Exception {
+        buf.clear();
+        buf.put(MulticastCodec.encode(p)).flip();
+        return MulticastCodec.peekData(buf, v);
+    }
+
+    @Test
+    void dataReadInPlaceIsHandledLikeDecodedData() throws Exception {
+        try (FileChannel f = file()) {
+            ReceiverSession s = new ReceiverSession(announce, 1, f, sha);
+            ByteBuffer buf = ByteBuffer.allocateDirect(65536);
+            MulticastCodec.DataView v = new MulticastCodec.DataView();
+            assertThat(peekData(data(SESSION + 1, prefix, 0, 0), buf, v)).isTrue();
+            assertThat(s.handleData(v, buf)).isFalse(); // another session
+            assertThat(peekData(new Packet.Data(new Header(PacketType.DATA, SESSION, prefix, 0, 0), 0,
+                    new byte[BLOCK - 1]), buf, v)).isTrue();
+            assertThat(s.handleData(v, buf)).isTrue(); // ours, but the wrong length: not written
+            for (int slice = 0; slice < 3; slice++) {
+                for (int b = 0; b < SLICE && slice * SLICE + b < 26; b++) {
+                    assertThat(peekData(data(SESSION, prefix, slice, b), buf, v)).isTrue();
+                    assertThat(s.handleData(v, buf)).isTrue();
+                }
+            }
+            assertThat(peekData(data(SESSION, prefix, 1, 3), buf, v)).isTrue();
+            s.handleData(v, buf);
+            assertThat(new long[] {s.foreign(), s.invalid(), s.duplicates()}).containsExactly(1, 1, 1);
+            Packet.DoneAck ack = (Packet.DoneAck) s.handle(request(PacketType.DONE, 0, new byte[0])).orElseThrow();
+            assertThat(ack.verified()).isTrue();
+        }
+        assertThat(Files.readAllBytes(dir.resolve("out"))).isEqualTo(image);
+    }
+
     @Test
     void doneReportsTheWholeImageHash() throws Exception {
         try (FileChannel f = file()) {

@@ -94,7 +94,64 @@ public final class MulticastCodec {
         }
     }
 
-    private static Packet decodeStrict(ByteBuffer b) throws MalformedPacketException {
+    /**
+     * A DATA packet read in place by {@link #peekData}: the receiver's hot path, which must not allocate per packet.
+     * One instance is reused; its fields are those of the last packet peeked.
+     */
+    public static final class DataView {
+        private long session;
+        private long hashPrefix;
+        private int slice;
+        private int sequence;
+        private int block;
+
+        public long session() {
+            return session;
+        }
+
+        public long hashPrefix() {
+            return hashPrefix;
+        }
+
+        public int slice() {
+            return slice;
+        }
+
+        public int sequence() {
+            return sequence;
+        }
+
+        public int block() {
+            return block;
+        }
+    }
+
+    /**
+     * If the bytes between position and limit are a DATA packet: checks it exactly as {@link #decode} does, fills
+     * {@code v} and leaves {@code in}'s position at the payload (limit unchanged; valid until the buffer is reused),
+     * without copying or allocating. Any other type: returns false with {@code in} unchanged, for {@link #decode}.
+     */
+    public static boolean peekData(ByteBuffer in, DataView v) throws MalformedPacketException {
+        int start = in.position();
+        try {
+            PacketType type = header(in);
+            if (type != PacketType.DATA) {
+                in.position(start);
+                return false;
+            }
+            v.session = in.getLong(start + 8);
+            v.hashPrefix = in.getLong(start + 16);
+            v.slice = in.getInt(start + 24);
+            v.sequence = in.getInt(start + 28);
+            v.block = dataBlock(in);
+            return true;
+        } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new MalformedPacketException("malformed packet: " + e);
+        }
+    }
+
+    /** Checks the header (length, magic, version, type, body length, slice) and leaves {@code b} after it. */
+    private static PacketType header(ByteBuffer b) throws MalformedPacketException {
         if (b.remaining() < Header.LENGTH) {
             throw new MalformedPacketException("short packet: " + b.remaining() + " bytes, header needs "
                     + Header.LENGTH);
@@ -109,16 +166,35 @@ public final class MulticastCodec {
         }
         PacketType type = PacketType.of(b.get() & 0xff);
         int body = b.getShort() & 0xffff;
-        long session = b.getLong();
-        long hash = b.getLong();
+        b.position(b.position() + 16); // session, hash prefix
         int slice = b.getInt();
-        int sequence = b.getInt();
+        b.getInt(); // sequence
         if (slice < 0) {
             throw new MalformedPacketException("slice index out of range: " + Integer.toUnsignedString(slice));
         }
         if (b.remaining() != body) {
             throw new MalformedPacketException("body length " + body + " but " + b.remaining() + " bytes follow");
         }
+        return type;
+    }
+
+    /** A DATA body up to its payload: the block index (checked), {@code b} left at the payload. */
+    private static int dataBlock(ByteBuffer b) throws MalformedPacketException {
+        int body = b.remaining();
+        range("DATA body length", body, DATA_FIELDS + 1, DATA_FIELDS + MAX_BLOCK);
+        int block = b.getShort() & 0xffff;
+        reserved(b.getShort());
+        range("block index", block, 0, MAX_SLICE_BLOCKS - 1);
+        return block;
+    }
+
+    private static Packet decodeStrict(ByteBuffer b) throws MalformedPacketException {
+        PacketType type = header(b);
+        int body = b.remaining();
+        long session = b.getLong(8);
+        long hash = b.getLong(16);
+        int slice = b.getInt(24);
+        int sequence = b.getInt(28);
         Header h = new Header(type, session, hash, slice, sequence);
         return switch (type) {
             case ANNOUNCE -> {
@@ -160,10 +236,7 @@ public final class MulticastCodec {
                 yield new Packet.RegisterAck(h, id, index, echo);
             }
             case DATA -> {
-                range("DATA body length", body, DATA_FIELDS + 1, DATA_FIELDS + MAX_BLOCK);
-                int block = b.getShort() & 0xffff;
-                reserved(b.getShort());
-                range("block index", block, 0, MAX_SLICE_BLOCKS - 1);
+                int block = dataBlock(b);
                 byte[] payload = new byte[b.remaining()];
                 b.get(payload);
                 yield new Packet.Data(h, block, payload);

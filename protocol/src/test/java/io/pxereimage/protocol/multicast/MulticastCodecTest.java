@@ -84,6 +84,36 @@ class MulticastCodecTest {
     private static void malformed(byte[] bytes, String message) {
         assertThatThrownBy(() -> MulticastCodec.decode(ByteBuffer.wrap(bytes)))
                 .isInstanceOf(MalformedPacketException.class).hasMessageContaining(message);
+        // the receiver's in-place DATA path makes the same checks; a faulty body of another type is left to decode
+        boolean data = bytes.length > 5 && bytes[5] == PacketType.DATA.code;
+        try {
+            assertThat(MulticastCodec.peekData(ByteBuffer.wrap(bytes), new MulticastCodec.DataView())).isFalse();
+            assertThat(data).as("peekData accepted a malformed DATA packet").isFalse();
+        } catch (MalformedPacketException e) {
+            assertThat(e).hasMessageContaining(message);
+        }
+    }
+
+    @Test
+    void peekDataReadsDataInPlaceAndLeavesOtherTypesToDecode() throws Exception {
+        Header h = new Header(PacketType.DATA, 0x1122334455667788L, -3, 7, 99);
+        ByteBuffer packet = MulticastCodec.encode(new Packet.Data(h, 4095, new byte[] {1, 2, 3}));
+        ByteBuffer b = ByteBuffer.allocateDirect(100).position(5); // not at 0, as after a receive
+        b.put(packet).flip().position(5);
+        MulticastCodec.DataView v = new MulticastCodec.DataView();
+        assertThat(MulticastCodec.peekData(b, v)).isTrue();
+        assertThat(new long[] {v.session(), v.hashPrefix(), v.slice(), v.sequence(), v.block()})
+                .containsExactly(h.session(), h.hashPrefix(), 7, 99, 4095);
+        byte[] payload = new byte[b.remaining()];
+        b.get(payload);
+        assertThat(payload).containsExactly(1, 2, 3);
+
+        ByteBuffer status = MulticastCodec.encode(new Packet.Request(
+                new Header(PacketType.STATUS_REQ, 1, 2, 3, 4), 5, new byte[1]));
+        int at = status.position();
+        assertThat(MulticastCodec.peekData(status, v)).isFalse();
+        assertThat(status.position()).isEqualTo(at);
+        assertThat(MulticastCodec.decode(status)).isInstanceOf(Packet.Request.class);
     }
 
     @Test
@@ -92,6 +122,8 @@ class MulticastCodecTest {
         for (int n = 0; n < ok.length; n++) {
             byte[] cut = java.util.Arrays.copyOf(ok, n);
             assertThatThrownBy(() -> MulticastCodec.decode(ByteBuffer.wrap(cut)))
+                    .isInstanceOf(MalformedPacketException.class);
+            assertThatThrownBy(() -> MulticastCodec.peekData(ByteBuffer.wrap(cut), new MulticastCodec.DataView()))
                     .isInstanceOf(MalformedPacketException.class);
         }
         malformed(new byte[0], "short packet");
@@ -197,6 +229,8 @@ class MulticastCodecTest {
         for (int n = 0; n < ok.length; n++) {
             byte[] cut = java.util.Arrays.copyOf(ok, n);
             assertThatThrownBy(() -> MulticastCodec.decode(ByteBuffer.wrap(cut)))
+                    .isInstanceOf(MalformedPacketException.class);
+            assertThatThrownBy(() -> MulticastCodec.peekData(ByteBuffer.wrap(cut), new MulticastCodec.DataView()))
                     .isInstanceOf(MalformedPacketException.class);
         }
         byte[] l = ok.clone();
