@@ -130,12 +130,8 @@ final class ReimageCommand extends ClientCommand {
                 if (ended.containsKey(id)) {
                     continue;
                 }
-                JsonNode j;
-                try {
-                    j = api.get("/jobs/" + ApiClient.segment(id));
-                } catch (ApiClient.Failure f) {
-                    err.println("pxe-runtime: " + f.getMessage() + " (retrying)");
-                    err.flush();
+                JsonNode j = job(api, id, err);
+                if (j == null) {
                     continue;
                 }
                 String who = id + " (" + j.path("machine").asText() + ")";
@@ -175,18 +171,25 @@ final class ReimageCommand extends ClientCommand {
         return 0;
     }
 
+    /** The job as the API shows it, or null after saying on {@code err} why not (the caller retries). */
+    private static JsonNode job(ApiClient api, String id, PrintWriter err) throws InterruptedException {
+        try {
+            return api.get("/jobs/" + ApiClient.segment(id));
+        } catch (ApiClient.Failure f) {
+            err.println("pxe-runtime: " + f.getMessage() + " (retrying)");
+            err.flush();
+            return null;
+        }
+    }
+
     private int follow(ApiClient api, String id, PrintWriter out, PrintWriter err) throws InterruptedException {
         boolean terminal = System.console() != null;
         long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
         String lastState = "";
         int lastPercent = -1;
         while (System.nanoTime() < deadline) {
-            JsonNode j;
-            try {
-                j = api.get("/jobs/" + ApiClient.segment(id));
-            } catch (ApiClient.Failure f) {
-                err.println("pxe-runtime: " + f.getMessage() + " (retrying)");
-                err.flush();
+            JsonNode j = job(api, id, err);
+            if (j == null) {
                 Thread.sleep(Math.max(intervalMillis, 1000));
                 continue;
             }
