@@ -34,7 +34,7 @@ import io.pxereimage.runtime.config.RuntimeConfig;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.election.ElectionService;
 import io.pxereimage.runtime.election.ElectionSettings;
-import io.pxereimage.runtime.election.Subnet;
+import io.pxereimage.runtime.net.Subnet;
 import io.pxereimage.runtime.http.HttpConfig;
 import io.pxereimage.runtime.http.HttpServer;
 import io.pxereimage.runtime.net.InterfaceAddress4;

@@ -7,7 +7,7 @@ import java.util.Arrays;
 
 import io.pxereimage.runtime.election.ElectionCodec;
 import io.pxereimage.runtime.election.ElectionSettings;
-import io.pxereimage.runtime.election.Subnet;
+import io.pxereimage.runtime.net.Subnet;
 
 /**
  * Peers on one subnet elect one responder (docs/election.md). Absent: no election, the runtime always answers.

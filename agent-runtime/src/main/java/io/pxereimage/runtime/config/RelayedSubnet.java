@@ -3,7 +3,7 @@ package io.pxereimage.runtime.config;
 import java.util.List;
 
 import io.pxereimage.runtime.dhcp.RelayScope;
-import io.pxereimage.runtime.election.Subnet;
+import io.pxereimage.runtime.net.Subnet;
 import io.pxereimage.runtime.net.Ip4;
 
 /**

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 import io.pxereimage.runtime.net.Ip4;
+import io.pxereimage.runtime.net.Subnet;
 
 /**
  * The addresses of one subnet that is not ours but reaches us through a relay (DHCP mode): a request whose giaddr
@@ -24,41 +25,38 @@ public record RelayScope(Inet4Address network, int prefixLength, Inet4Address ra
         if (prefixLength < 8 || prefixLength > 30) {
             throw new IllegalArgumentException("prefix length " + prefixLength + " is not 8..30");
         }
-        network = Ip4.of(Ip4.toInt(network) & maskBits(prefixLength));
+        Subnet subnet = Subnet.of(network, prefixLength);
+        network = Ip4.of(subnet.network());
         dns = List.copyOf(dns == null ? List.of() : dns);
-        String cidr = network.getHostAddress() + "/" + prefixLength;
-        if (!inside(network, prefixLength, rangeStart) || !inside(network, prefixLength, rangeEnd)
+        String cidr = subnet.toString();
+        if (!subnet.contains(rangeStart) || !subnet.contains(rangeEnd)
                 || Integer.compareUnsigned(Ip4.toInt(rangeStart), Ip4.toInt(rangeEnd)) > 0) {
             throw new IllegalArgumentException("range " + rangeStart.getHostAddress() + ".."
                     + rangeEnd.getHostAddress() + " is not an ascending range inside " + cidr);
         }
-        if (router != null && !inside(network, prefixLength, router)) {
+        if (router != null && !subnet.contains(router)) {
             throw new IllegalArgumentException("router " + router.getHostAddress() + " is not inside " + cidr);
         }
     }
 
-    public boolean contains(Inet4Address a) {
-        return inside(network, prefixLength, a);
+    public Subnet subnet() {
+        return Subnet.of(network, prefixLength);
     }
 
-    private static boolean inside(Inet4Address network, int prefixLength, Inet4Address a) {
-        return (Ip4.toInt(a) & maskBits(prefixLength)) == Ip4.toInt(network);
+    public boolean contains(Inet4Address a) {
+        return subnet().contains(a);
     }
 
     public Inet4Address subnetMask() {
-        return Ip4.of(maskBits(prefixLength));
+        return subnet().mask();
     }
 
     public String cidr() {
-        return network.getHostAddress() + "/" + prefixLength;
+        return subnet().toString();
     }
 
     /** The lease journal of this scope, next to the main {@code leases.journal}. */
     public String journalName() {
         return "leases-" + network.getHostAddress() + "_" + prefixLength + ".journal";
-    }
-
-    private static int maskBits(int prefixLength) {
-        return prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
     }
 }

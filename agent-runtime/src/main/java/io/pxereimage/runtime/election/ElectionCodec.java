@@ -1,5 +1,7 @@
 package io.pxereimage.runtime.election;
 
+import io.pxereimage.runtime.net.Subnet;
+
 import java.nio.ByteBuffer;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;

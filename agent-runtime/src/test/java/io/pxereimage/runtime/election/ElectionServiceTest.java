@@ -1,5 +1,7 @@
 package io.pxereimage.runtime.election;
 
+import io.pxereimage.runtime.net.Subnet;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.DatagramPacket;

@@ -1,5 +1,7 @@
 package io.pxereimage.runtime.election;
 
+import io.pxereimage.runtime.net.Subnet;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

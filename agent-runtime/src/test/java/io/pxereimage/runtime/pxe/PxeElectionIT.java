@@ -24,7 +24,7 @@ import io.pxereimage.runtime.dhcp.MessageType;
 import io.pxereimage.runtime.election.Announcement;
 import io.pxereimage.runtime.election.ElectionCodec;
 import io.pxereimage.runtime.election.Role;
-import io.pxereimage.runtime.election.Subnet;
+import io.pxereimage.runtime.net.Subnet;
 import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.testing.Prerequisites;
 

@@ -1,10 +1,9 @@
-package io.pxereimage.runtime.election;
+package io.pxereimage.runtime.net;
 
 import java.net.Inet4Address;
 
-import io.pxereimage.runtime.net.Ip4;
 
-/** An IPv4 subnet: the network address (no host bits) and the prefix length 1..32. */
+/** An IPv4 subnet: the network address (no host bits) and the prefix length 1..32 (election, relayed DHCP scopes). */
 public record Subnet(int network, int prefixLength) {
 
     public Subnet {
@@ -33,6 +32,11 @@ public record Subnet(int network, int prefixLength) {
         }
         Inet4Address a = Ip4.parse(cidr.substring(0, slash));
         return new Subnet(Ip4.toInt(a), Integer.parseInt(cidr.substring(slash + 1)));
+    }
+
+    /** The subnet mask as an address, e.g. 255.255.255.0 for /24. */
+    public Inet4Address mask() {
+        return Ip4.of(mask(prefixLength));
     }
 
     static int mask(int prefixLength) {
