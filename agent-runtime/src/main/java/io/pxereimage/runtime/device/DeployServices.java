@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.concurrent.Shutdown;
 import io.pxereimage.runtime.image.ImageCatalog;
 import io.pxereimage.runtime.image.ImageImporter;
 
@@ -119,8 +120,8 @@ public final class DeployServices implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
-        worker.shutdownNow();
+        Shutdown.interrupt(timer, "job long-poll timer");
+        Shutdown.finishRunning(worker, "image worker"); // it writes into the image cache
         events.close();
     }
 }

@@ -38,6 +38,7 @@ import io.pxereimage.runtime.api.LeaseResource;
 import io.pxereimage.runtime.api.MachinesResource;
 import io.pxereimage.runtime.net.NettyTransport;
 import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.concurrent.Shutdown;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.election.ElectionStatus;
 import io.pxereimage.runtime.pool.PoolApi;
@@ -206,7 +207,7 @@ public final class HttpServer implements AutoCloseable {
         }
         if (poolWorker != null) {
             // After the event loops: closing event streams unsubscribes on this worker.
-            poolWorker.shutdown();
+            Shutdown.finishRunning(poolWorker, "pool API worker"); // a request in flight commits before the store closes
         }
     }
 

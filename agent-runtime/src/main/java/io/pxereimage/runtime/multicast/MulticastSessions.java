@@ -39,6 +39,7 @@ import io.pxereimage.protocol.AgentEvent;
 import io.pxereimage.protocol.Job;
 import io.pxereimage.protocol.multicast.MulticastCodec;
 import io.pxereimage.runtime.boot.MachinePlan;
+import io.pxereimage.runtime.concurrent.Shutdown;
 import io.pxereimage.runtime.device.DeployFlow;
 import io.pxereimage.runtime.device.Events;
 import io.pxereimage.runtime.device.JobQueue;
@@ -644,14 +645,7 @@ public final class MulticastSessions implements DeployFlow.Grouping, JobQueue.Li
         closing = true;
         // A window closing right now writes jobs and events to files: let it finish rather than interrupt it (an
         // interrupted FileChannel is closed under the writer), and wait, so nothing writes after close returns.
-        timer.shutdown();
-        senders.shutdownNow(); // a sender only talks to sockets: interrupting it ends its session
-        try {
-            if (!timer.awaitTermination(5, TimeUnit.SECONDS) || !senders.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("multicast: sessions still running 5 s after close");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Shutdown.finishRunning(timer, "multicast gathering window");
+        Shutdown.interrupt(senders, "multicast senders"); // a sender only talks to sockets: interrupting it ends it
     }
 }

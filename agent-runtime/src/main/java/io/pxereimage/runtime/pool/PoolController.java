@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import io.pxereimage.protocol.Job;
 import io.pxereimage.runtime.boot.MachinePlan;
+import io.pxereimage.runtime.concurrent.Shutdown;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.device.Events;
@@ -773,15 +774,10 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     @Override
     public void close() {
-        loop.shutdown(); // not shutdownNow: never interrupt a thread inside a database transaction
         powerCommands.close();
         feed.close();
-        try {
-            // A tick in flight finishes its transaction before the store is closed under it.
-            loop.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // Never interrupt a thread inside a database transaction: a tick in flight commits before the store closes.
+        Shutdown.finishRunning(loop, "pool loop");
     }
 
     /** Machines this runtime drives (for metrics and tests). */

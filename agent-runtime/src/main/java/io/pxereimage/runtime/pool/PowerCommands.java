@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import io.pxereimage.runtime.concurrent.Shutdown;
 import io.pxereimage.runtime.power.PowerDriver;
 import io.pxereimage.runtime.power.PowerException;
 
@@ -82,6 +83,6 @@ final class PowerCommands implements AutoCloseable {
 
     @Override
     public void close() {
-        workers.shutdownNow();
+        Shutdown.interrupt(workers, "power commands"); // a BMC call only waits on a process or a socket
     }
 }
