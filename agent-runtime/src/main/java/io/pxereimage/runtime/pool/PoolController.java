@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -37,6 +38,7 @@ import io.pxereimage.runtime.device.Secrets;
 import io.pxereimage.runtime.image.ImageEntry;
 import io.pxereimage.runtime.power.PowerDriver;
 import io.pxereimage.runtime.power.PowerException;
+import io.pxereimage.runtime.timeline.BootTimeline;
 
 /**
  * Drives pool machines through their lives. A reconciler: every tick (and on every nudge) it reads the machines
@@ -259,7 +261,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private void reconcile(PoolMachine spec, MachineStatus m, Instant now) throws SQLException {
         Duration limit = settings.timeout(m.state());
         if (limit != null && m.since().plus(limit).isBefore(now) && !powerCommands.busy(m.name())) {
-            fail(m, m.state() + ": timed out after " + limit.toSeconds() + " s" + hint(m.state()), false);
+            fail(m, "timeout", m.state() + ": timed out after " + limit.toSeconds() + " s" + hint(m.state()), false);
             return;
         }
         switch (m.state()) {
@@ -294,7 +296,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                                 PoolStore.LeaseEffect.READY);
                     }
                 } else if (job.get().state() == JobRecord.State.FAILED) {
-                    fail(m, "deploy job " + job.get().id() + " failed: " + job.get().message(), false);
+                    fail(m, "deploy", "deploy job " + job.get().id() + " failed: " + job.get().message(), false);
                 }
             }
             case RELEASING -> {
@@ -331,7 +333,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private void startDeploy(PoolMachine spec, MachineStatus m) throws SQLException {
         Optional<Lease> lease = store.lease(m.lease());
         if (lease.isEmpty()) {
-            fail(m, "lease " + m.lease() + " is missing from the store", false);
+            fail(m, "lease_missing", "lease " + m.lease() + " is missing from the store", false);
             return;
         }
         Lease l = lease.get();
@@ -339,7 +341,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         Optional<ImageEntry> image = imageName == null ? Optional.empty() : deploy.images().get(imageName);
         Optional<MachinePlan> plan = deploy.registry().get(spec.bootMac());
         if (image.isEmpty() || plan.isEmpty()) {
-            fail(m, image.isEmpty() ? "image " + imageName + " is not in the catalog" : "no boot plan for "
+            fail(m, "config", image.isEmpty() ? "image " + imageName + " is not in the catalog" : "no boot plan for "
                     + spec.bootMac(), false);
             return;
         }
@@ -391,7 +393,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                 }
                 case WIPE -> {
                     if (plan.isEmpty()) {
-                        fail(m, "no boot plan for " + spec.bootMac(), false);
+                        fail(m, "config", "no boot plan for " + spec.bootMac(), false);
                         return;
                     }
                     deploy.jobs().cancelQueued(spec.bootMac(), "a cleanup replaces it");
@@ -404,7 +406,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                 case REIMAGE -> {
                     Optional<ImageEntry> image = deploy.images().get(settings.cleanImage());
                     if (plan.isEmpty() || image.isEmpty()) {
-                        fail(m, image.isEmpty() ? "clean image " + settings.cleanImage() + " is not in the catalog"
+                        fail(m, "config", image.isEmpty() ? "clean image " + settings.cleanImage() + " is not in the catalog"
                                 : "no boot plan for " + spec.bootMac(), false);
                         return;
                     }
@@ -434,7 +436,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                     deploy.registry().put(p.withAction(MachinePlan.Action.LOCAL)));
             powerOff(spec, m, "cleanup job " + job.get().id() + " done; powered off");
         } else if (job.get().state() == JobRecord.State.FAILED) {
-            fail(m, "cleanup job " + job.get().id() + " failed: " + job.get().message(), false);
+            fail(m, "cleanup", "cleanup job " + job.get().id() + " failed: " + job.get().message(), false);
         }
     }
 
@@ -486,7 +488,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                 if (failure != null) {
                     boolean config = failure.kind() == PowerException.Kind.AUTH
                             || failure.kind() == PowerException.Kind.UNSUPPORTED;
-                    fail(now.get(), "BMC (" + spec.bmc().driver() + " " + spec.bmc().address() + "): "
+                    fail(now.get(), "power_" + failure.kind().name().toLowerCase(Locale.ROOT), "BMC (" + spec.bmc().driver() + " " + spec.bmc().address() + "): "
                             + failure.getMessage(), config);
                 } else {
                     after.run(now.get());
@@ -506,6 +508,12 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
             if (metrics != null) {
                 metrics.moved(to);
             }
+            if (to == MachineState.READY) {
+                PoolMachine spec = machines.get(m.name());
+                if (spec != null) {
+                    deploy.boots().reached(spec.bootMac(), BootTimeline.Phase.READY);
+                }
+            }
             LOG.info("pool {}: {} -> {}{}: {}", m.name(), m.state(), to, m.lease() == null ? ""
                     : " (lease " + m.lease() + ")", message);
             nudge();
@@ -514,7 +522,11 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     }
 
     /** The machine fails; its lease, if any, fails with it. Jobs of the phase are dropped. */
-    private void fail(MachineStatus m, String why, boolean configError) throws SQLException {
+    /** @param cause the metric label of {@code pxe_pool_failures_total}: timeout, deploy, cleanup, power_auth, ... */
+    private void fail(MachineStatus m, String cause, String why, boolean configError) throws SQLException {
+        if (metrics != null) {
+            metrics.failed(cause);
+        }
         PoolMachine spec = machines.get(m.name());
         if (spec != null) {
             deploy.jobs().cancelQueued(spec.bootMac(), "the machine failed");
