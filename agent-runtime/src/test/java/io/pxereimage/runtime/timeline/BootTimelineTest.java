@@ -2,10 +2,8 @@ package io.pxereimage.runtime.timeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -13,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pxereimage.runtime.net.MacAddress;
+import io.pxereimage.runtime.testing.MutableClock;
 import io.pxereimage.runtime.testing.PrometheusText;
 import io.pxereimage.runtime.timeline.BootTimeline.Phase;
 
@@ -20,27 +19,12 @@ class BootTimelineTest {
     static final MacAddress MAC = MacAddress.parse("52:54:00:12:34:56");
     static final MacAddress OTHER = MacAddress.parse("52:54:00:12:34:57");
 
-    Instant now = Instant.parse("2026-11-23T10:00:00Z");
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
     final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    final BootTimeline boots = new BootTimeline(meters, new Clock() {
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    });
+    final BootTimeline boots = new BootTimeline(meters, clock);
 
     void later(int seconds) {
-        now = now.plusSeconds(seconds);
+        clock.advance(Duration.ofSeconds(seconds));
     }
 
     PrometheusText scrape() {
