@@ -58,6 +58,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private static final Duration EVENT_PUMP = Duration.ofMillis(250);
 
     private final PoolStore store;
+    private final SiteStore sites;
     private final PoolSettings settings;
     private final Map<String, PoolMachine> machines;
     private final DeployServices deploy;
@@ -92,6 +93,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     public PoolController(PoolStore store, PoolSettings settings, List<PoolMachine> machines,
             Function<PoolMachine, PowerDriver> driverFactory, DeployServices deploy, Clock clock, Duration tick) {
         this.store = store;
+        this.sites = new SiteStore(store.database());
         this.settings = settings;
         this.machines = new HashMap<>();
         machines.forEach(m -> this.machines.put(m.name(), m));
@@ -160,7 +162,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
      */
     public void start() throws SQLException {
         List<String> kept = store.sync(List.copyOf(machines.values()), settings.owner(), clock.instant());
-        if (store.heartbeatSite(settings.owner(), unreachableAfter, clock.instant())) {
+        if (sites.heartbeat(settings.owner(), unreachableAfter, clock.instant())) {
             LOG.info("pool: site {} was marked unreachable while this runtime was away; its machines are reachable"
                     + " again", settings.owner());
         }
@@ -207,17 +209,17 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private void siteTick() {
         try {
             Instant now = clock.instant();
-            if (store.heartbeatSite(settings.owner(), unreachableAfter, now)) {
+            if (sites.heartbeat(settings.owner(), unreachableAfter, now)) {
                 LOG.warn("pool: site {} had been marked unreachable by another runtime (its heartbeats were late);"
                         + " reachable again", settings.owner());
             }
-            for (SiteStatus s : store.markUnreachableSites(settings.owner(), now)) {
+            for (SiteStatus s : sites.markUnreachable(settings.owner(), now)) {
                 LOG.warn("pool: site {} is unreachable: no heartbeat since {} (its timeout {} s); its {} machines are"
                         + " not granted until it is back", s.name(), s.heartbeat(), s.unreachableAfter().toSeconds(),
                         s.machines());
             }
             if (metrics != null) {
-                metrics.sites(store.sites(), store.machines());
+                metrics.sites(sites.all(), store.machines());
             }
         } catch (SQLException e) {
             LOG.warn("pool: store unavailable for the site heartbeat ({}); retrying", e.getMessage());
@@ -659,7 +661,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     @Override
     public List<SiteStatus> sites() {
-        return call(store::sites);
+        return call(sites::all);
     }
 
     @Override
