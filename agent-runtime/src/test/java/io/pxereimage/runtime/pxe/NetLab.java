@@ -7,10 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Network namespaces for one test class: a switch namespace with a bridge, and hosts attached to it by veth pairs
@@ -155,6 +157,14 @@ public final class NetLab implements AutoCloseable {
                 run(Duration.ofSeconds(10), List.of("ip", "netns", "del", n));
             } catch (IOException e) {
                 System.err.println("cannot delete namespace " + n + ": " + e);
+            }
+        }
+        // Images and disk files of a few tests add up to gigabytes: keep them only when asked (-Dnetlab.keep=true).
+        if (!Boolean.getBoolean("netlab.keep")) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                System.err.println("cannot delete " + dir + ": " + e);
             }
         }
     }
