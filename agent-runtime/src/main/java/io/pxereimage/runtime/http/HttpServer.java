@@ -103,7 +103,7 @@ public final class HttpServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.api = new ApiRoute(new MachinesResource(registry), new ApiAuth(config.apiToken()),
+        this.api = new ApiRoute(new MachinesResource(registry), ApiAuth.of(config.allTokens()),
                 deploy == null ? null : new AgentResource(deploy), deploy == null ? null : new DeployResource(deploy),
                 pool == null ? null : new LeaseResource(pool, poolWorker));
         this.scripts = new BootScripts(registry, deploy == null ? null : deploy.deployBoot());
@@ -175,7 +175,9 @@ public final class HttpServer implements AutoCloseable {
         serverChannel = bound.channel();
         LOG.info("HTTP server listening on {} ({}, files {}, loaders {}, API {})", localAddress(),
                 transport.name(), config.filesRoot() == null ? "none" : config.filesRoot(), config.loaderDir(),
-                config.apiToken() == null ? "read-only (no token)" : "token required");
+                config.allTokens().isEmpty() ? "read-only (no token)"
+                        : config.allTokens().size() + " tokens: " + config.allTokens().stream()
+                                .map(t -> t.name() + " (" + t.role().wireName() + ")").toList());
         return port();
     }
 
