@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.boot.BootPlanner;
 import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.Loaders;
@@ -30,6 +31,7 @@ import io.pxereimage.runtime.config.RelayedSubnet;
 import io.pxereimage.runtime.config.ElectionSection;
 import io.pxereimage.runtime.config.MachineEntry;
 import io.pxereimage.runtime.config.StoreSection;
+import io.pxereimage.runtime.config.TokenEntry;
 import io.pxereimage.runtime.config.RuntimeConfig;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.election.ElectionService;
@@ -108,7 +110,14 @@ public final class PxeRuntime implements AutoCloseable {
         Path tftpRoot = stageLoaders(Path.of(c.tftp().root()), Path.of(c.dataDir()));
         Path loaderDir = c.http().loaderDir() != null ? Path.of(c.http().loaderDir()) : tftpRoot;
         HttpConfig httpConfig = HttpConfig.defaults().withBind(ipv4(c.http().bind()), c.http().port())
-                .withFilesRoot(Path.of(c.http().filesRoot())).withLoaderDir(loaderDir).withApiToken(token);
+                .withFilesRoot(Path.of(c.http().filesRoot())).withLoaderDir(loaderDir).withApiToken(token)
+                .withTokens(c.http().tokens().stream().map(TokenEntry::toToken).toList())
+                .withAuditLog(Path.of(c.dataDir()).resolve("audit.jsonl"));
+        try {
+            ApiAuth.of(httpConfig.allTokens()); // apiTokenFile and a named token holding the same secret
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source + ": http." + e.getMessage(), e);
+        }
         // Deploy state (sessions, runtime plan changes, events, images) lives in the data dir; stored plan changes
         // are applied on top of the config file's machines here, before anything is served.
         // One timeline of boots, fed by the DHCP responder, the script route, the agent API and the pool.
@@ -160,6 +169,12 @@ public final class PxeRuntime implements AutoCloseable {
                         + (multicast.settings().automatic() ? " (gathering window "
                                 + c.multicast().windowSeconds() + " s)" : " (explicit sessions only)"))
                 + (fallback != null ? ", ANSWERING UNKNOWN CLIENTS" : "");
+        if (tftp != null) {
+            tftp.withActivity(http.activity());
+        }
+        if (dhcp != null) {
+            dhcp.withActivity(http.activity());
+        }
         PxeRuntime runtime = new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, pool, database,
                 summary + (c.election() == null ? "" : ", election weight " + c.election().weight()));
         runtime.multicast = multicast;
@@ -278,7 +293,8 @@ public final class PxeRuntime implements AutoCloseable {
         DhcpSection d = DhcpSection.defaults(q.mode().name());
         PxeConfig pc = pxeConfig(q.mode(), nic.address(), nic, d, q.dataDir(), "--interface");
         PxeServer dhcp = new PxeServer(pc, new BootPlanner(machines, Loaders.DEBIAN, q.httpPort()), machines, meters)
-                .trackBoots(boots);
+                .trackBoots(boots).withActivity(http.activity());
+        tftp.withActivity(http.activity());
         String who = plans.isEmpty() ? "EVERY PXE CLIENT on " + q.interfaceName() : q.macs().toString();
         String summary = "boot " + q.kernel() + " for " + who + ", dhcp " + q.mode().name().toLowerCase()
                 + " on " + nic.address().getHostAddress() + "/" + nic.prefixLength();

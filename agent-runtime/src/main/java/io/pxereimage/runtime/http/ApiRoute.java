@@ -17,12 +17,16 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.pxereimage.runtime.api.ActionsResource;
 import io.pxereimage.runtime.api.AgentResource;
 import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.api.ApiResponse;
 import io.pxereimage.runtime.api.DeployResource;
 import io.pxereimage.runtime.api.LeaseResource;
 import io.pxereimage.runtime.api.MachinesResource;
+import io.pxereimage.runtime.activity.Activity;
+import io.pxereimage.runtime.audit.AuditLog;
+import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.election.ElectionStatus;
 
 /**
@@ -47,6 +51,10 @@ final class ApiRoute {
     private final AgentResource agent;
     private final DeployResource deploy;
     private final LeaseResource pool;
+    private final ActionsResource actions;
+    private volatile DeployServices deployServices;
+    private volatile Activity activity;
+    private volatile AuditLog audit = new AuditLog(null, java.time.Clock.systemUTC());
     private volatile Duration sseKeepAlive = SseStream.DEFAULT_KEEPALIVE;
     private volatile Supplier<ElectionStatus> election;
 
@@ -69,6 +77,18 @@ final class ApiRoute {
         this.agent = agent;
         this.deploy = deploy;
         this.pool = pool;
+        this.actions = new ActionsResource(machines.registry(), deploy, pool);
+    }
+
+    /** The sources of {@code GET /live} and {@code GET /activity} (either may be null). */
+    void live(DeployServices deploy, Activity recent) {
+        this.deployServices = deploy;
+        this.activity = recent;
+    }
+
+    /** Where state-changing calls are recorded (default: memory only). */
+    void audit(AuditLog log) {
+        this.audit = log;
     }
 
     /** How often an idle event stream gets a {@code : keepalive} comment (tests shorten it). */
@@ -84,22 +104,35 @@ final class ApiRoute {
     void serve(Exchange ex, String uri, HttpHeaders headers, byte[] body) {
         String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         String baseUrl = BootScripts.baseUrl(headers.get(HttpHeaderNames.HOST), ex.ctx.channel().localAddress());
+        String method = ex.method.name();
+        String sub = ex.path.substring(PREFIX.length());
+        // Agent endpoints carry their own credentials (boot, session, ready tokens): no principal, not audited.
+        ApiAuth.Decision decision = sub.startsWith("/agent/") ? null : auth.authorize(authorization, !isRead(method));
+        Audited audited = decision == null || isRead(method) ? null : new Audited(decision, sub, body);
         Map<String, List<String>> query;
         try {
             query = new QueryStringDecoder(uri).parameters();
         } catch (IllegalArgumentException e) {
-            write(ex, ApiResponse.error(400, "query: malformed"));
+            write(ex, ApiResponse.error(400, "query: malformed"), audited);
             return;
         }
         if (HttpMethod.GET.equals(ex.method) && ex.path.equals(PREFIX + "/events")
                 && eventStream(headers.get(HttpHeaderNames.ACCEPT))) {
-            stream(ex, query, authorization, headers.get("Last-Event-ID"));
+            stream(ex, query, decision, headers.get("Last-Event-ID"));
             return;
         }
-        CompletableFuture<ApiResponse> answer = dispatch(ex.method.name(), ex.path.substring(PREFIX.length()),
-                query, authorization, body, baseUrl, () -> ex.ctx.channel().isActive());
+        if (HttpMethod.GET.equals(ex.method) && sub.equals("/live")) {
+            if (!decision.allowed()) {
+                write(ex, decision.refusal());
+                return;
+            }
+            LiveStream.start(ex, pool, deployServices, activity, sseKeepAlive);
+            return;
+        }
+        CompletableFuture<ApiResponse> answer = dispatch(method, sub, query, decision, authorization, body, baseUrl,
+                () -> ex.ctx.channel().isActive());
         if (answer.isDone() && !answer.isCompletedExceptionally()) {
-            write(ex, answer.join());
+            write(ex, answer.join(), audited);
             return;
         }
         // Reading stays on while the answer is pending, so a poller that hangs up is seen (channel inactive) and
@@ -109,15 +142,42 @@ final class ApiRoute {
                 LOG.warn("HTTP API {} {}: unexpected error", ex.method.name(), StaticFiles.printable(ex.path),
                         failure);
             }
-            write(ex, failure != null ? ApiResponse.error(500, "internal error") : r);
+            write(ex, failure != null ? ApiResponse.error(500, "internal error") : r, audited);
         }));
     }
 
+    /** A state-changing call to record once answered: who asked, and what (never the body itself). */
+    private record Audited(ApiAuth.Decision decision, String sub, byte[] body) {
+    }
+
+    private void record(Exchange ex, Audited a, ApiResponse r) {
+        ApiAuth.Principal who = a.decision().principal();
+        String action;
+        String target;
+        if (a.sub().equals("/actions")) {
+            ActionsResource.Asked asked = ActionsResource.asked(a.body());
+            action = asked.action();
+            target = asked.machine();
+        } else {
+            String[] p = a.sub().split("/", -1); // "", type, id, verb
+            String type = p.length > 1 ? p[1] : "";
+            target = p.length > 2 && !p[2].isEmpty() ? StaticFiles.printable(p[2]) : null;
+            String verb = p.length > 3 ? p[3] : switch (ex.method.name()) {
+                case "POST" -> "create";
+                default -> ex.method.name().toLowerCase(Locale.ROOT);
+            };
+            action = StaticFiles.printable(type + "." + verb);
+        }
+        String detail = r.body() instanceof ApiResponse.Error e ? e.error() : null;
+        audit.record(who == null ? null : who.name(), who == null ? null : who.role().wireName(), ex.method.name(),
+                StaticFiles.printable(ex.path), action, target, r.status(), detail);
+    }
+
     /** {@code GET /events} as Server-Sent Events; {@code Last-Event-ID} (a reconnect) wins over {@code ?after=}. */
-    private void stream(Exchange ex, Map<String, List<String>> query, String authorization, String lastEventId) {
-        Optional<ApiResponse> denied = auth.check(authorization, false);
-        if (denied.isPresent()) {
-            write(ex, denied.get());
+    private void stream(Exchange ex, Map<String, List<String>> query, ApiAuth.Decision decision,
+            String lastEventId) {
+        if (!decision.allowed()) {
+            write(ex, decision.refusal());
             return;
         }
         if (pool == null) {
@@ -131,11 +191,23 @@ final class ApiRoute {
             write(ex, ApiResponse.error(400, e.getMessage()));
             return;
         }
-        SseStream.start(ex, pool, after, first(query, "machine"), first(query, "lease"), sseKeepAlive);
+        PoolEventStream.start(ex, pool, after, first(query, "machine"), first(query, "lease"), sseKeepAlive);
     }
 
     private static boolean eventStream(String accept) {
         return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/event-stream");
+    }
+
+    private void write(Exchange ex, ApiResponse r, Audited audited) {
+        if (audited != null) {
+            try {
+                record(ex, audited, r);
+            } catch (RuntimeException e) {
+                LOG.warn("HTTP API {} {}: cannot record it in the audit log", ex.method.name(),
+                        StaticFiles.printable(ex.path), e);
+            }
+        }
+        write(ex, r);
     }
 
     private static void write(Exchange ex, ApiResponse r) {
@@ -154,7 +226,8 @@ final class ApiRoute {
 
     /** Pure routing for synchronous endpoints (tests): method + path below {@code /api/v1} -> response. */
     ApiResponse dispatch(String method, String sub, String authorization, byte[] body) {
-        return dispatch(method, sub, Map.of(), authorization, body, "http://localhost", () -> true).join();
+        ApiAuth.Decision d = sub.startsWith("/agent/") ? null : auth.authorize(authorization, !isRead(method));
+        return dispatch(method, sub, Map.of(), d, authorization, body, "http://localhost", () -> true).join();
     }
 
     /**
@@ -162,7 +235,7 @@ final class ApiRoute {
      * @param baseUrl how the client reached us, for URLs handed to agents
      */
     CompletableFuture<ApiResponse> dispatch(String method, String sub, Map<String, List<String>> query,
-            String authorization, byte[] body, String baseUrl, BooleanSupplier alive) {
+            ApiAuth.Decision decision, String authorization, byte[] body, String baseUrl, BooleanSupplier alive) {
         if (sub.equals("/agent/ready")) {
             // The booted OS has no admin token: the ready token in the query is its credential.
             return pool == null ? done(noPool())
@@ -171,9 +244,22 @@ final class ApiRoute {
         if (sub.startsWith("/agent/")) {
             return agent == null ? done(noDeploy()) : agent(method, sub, query, authorization, body, baseUrl, alive);
         }
-        Optional<ApiResponse> denied = auth.check(authorization, !isRead(method));
-        if (denied.isPresent()) {
-            return CompletableFuture.completedFuture(denied.get());
+        if (!decision.allowed()) {
+            return done(decision.refusal());
+        }
+        if (sub.equals("/audit")) {
+            return done(!isRead(method) ? notAllowed("GET") : !decision.principal().admin()
+                    ? ApiResponse.error(403, "role: the audit log is for admin tokens")
+                    : auditList(first(query, "limit")));
+        }
+        if (sub.equals("/activity")) {
+            return done(isRead(method) ? activityList(first(query, "limit")) : notAllowed("GET"));
+        }
+        if (sub.equals("/live")) {
+            return done(notAllowed("GET"));
+        }
+        if (sub.equals("/actions")) {
+            return method.equals("POST") ? actions.act(body) : done(notAllowed("POST"));
         }
         if (deploy != null && method.equals("POST") && sub.equals("/images")) {
             return deploy.addImage(body);
@@ -308,6 +394,39 @@ final class ApiRoute {
             return isRead(method) ? deploy.agents() : notAllowed("GET");
         }
         return notFound(sub);
+    }
+
+    /** {@code GET /activity?limit=N}: the newest N lines (default and at most {@value Activity#CAPACITY}). */
+    private ApiResponse activityList(String limit) {
+        Activity a = activity;
+        int n = Activity.CAPACITY;
+        if (limit != null && !limit.isEmpty()) {
+            try {
+                n = Integer.parseInt(limit.strip());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 1 || n > Activity.CAPACITY) {
+                return ApiResponse.error(400, "limit: must be a number from 1 to " + Activity.CAPACITY);
+            }
+        }
+        return ApiResponse.of(200, a == null ? List.of() : a.recent(n));
+    }
+
+    /** {@code GET /audit?limit=N}: the newest N entries (default 100, at most 1000), newest last. */
+    private ApiResponse auditList(String limit) {
+        int n = 100;
+        if (limit != null && !limit.isEmpty()) {
+            try {
+                n = Integer.parseInt(limit.strip());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 1 || n > AuditLog.IN_MEMORY) {
+                return ApiResponse.error(400, "limit: must be a number from 1 to " + AuditLog.IN_MEMORY);
+            }
+        }
+        return ApiResponse.of(200, audit.recent(n));
     }
 
     private static CompletableFuture<ApiResponse> done(ApiResponse r) {

@@ -36,6 +36,8 @@ import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.api.DeployResource;
 import io.pxereimage.runtime.api.LeaseResource;
 import io.pxereimage.runtime.api.MachinesResource;
+import io.pxereimage.runtime.activity.Activity;
+import io.pxereimage.runtime.audit.AuditLog;
 import io.pxereimage.runtime.net.NettyTransport;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.concurrent.Shutdown;
@@ -75,6 +77,8 @@ public final class HttpServer implements AutoCloseable {
     /** Runs pool calls (store transactions) off the event loops; null without a pool. */
     private final ExecutorService poolWorker;
     private final AtomicInteger open = new AtomicInteger();
+    private final AuditLog audit;
+    private final Activity activity;
     private EventLoopGroup group;
     private Channel serverChannel;
 
@@ -103,13 +107,19 @@ public final class HttpServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.api = new ApiRoute(new MachinesResource(registry), new ApiAuth(config.apiToken()),
+        this.api = new ApiRoute(new MachinesResource(registry), ApiAuth.of(config.allTokens()),
                 deploy == null ? null : new AgentResource(deploy), deploy == null ? null : new DeployResource(deploy),
                 pool == null ? null : new LeaseResource(pool, poolWorker));
         this.scripts = new BootScripts(registry, deploy == null ? null : deploy.deployBoot());
         scripts.boots = deploy == null ? null : deploy.boots();
+        this.audit = new AuditLog(config.auditLog(), java.time.Clock.systemUTC());
+        api.audit(audit);
+        this.activity = new Activity(java.time.Clock.systemUTC())
+                .naming(mac -> registry.planFor(mac).map(p -> p.name()).orElse(null));
+        api.live(deploy, activity);
         this.routes = new Routes(scripts, files, api, deploy == null ? null : deploy.images(), prometheus(meters),
                 metrics);
+        routes.activity(activity);
     }
 
     /** Served iPXE scripts count as the {@code script} phase of boots in {@code boots} (without a deploy setup). */
@@ -175,7 +185,9 @@ public final class HttpServer implements AutoCloseable {
         serverChannel = bound.channel();
         LOG.info("HTTP server listening on {} ({}, files {}, loaders {}, API {})", localAddress(),
                 transport.name(), config.filesRoot() == null ? "none" : config.filesRoot(), config.loaderDir(),
-                config.apiToken() == null ? "read-only (no token)" : "token required");
+                config.allTokens().isEmpty() ? "read-only (no token)"
+                        : config.allTokens().size() + " tokens: " + config.allTokens().stream()
+                                .map(t -> t.name() + " (" + t.role().wireName() + ")").toList());
         return port();
     }
 
@@ -188,6 +200,14 @@ public final class HttpServer implements AutoCloseable {
     public InetSocketAddress localAddress() {
         Channel ch = serverChannel;
         return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    /**
+     * Recent DHCP, TFTP and HTTP activity ({@code GET /api/v1/activity}, the live stream). The HTTP routes record
+     * into it; hand it to the TFTP server and the DHCP responder ({@code withActivity}) so they do too.
+     */
+    public Activity activity() {
+        return activity;
     }
 
     public HttpConfig config() {
@@ -219,6 +239,7 @@ public final class HttpServer implements AutoCloseable {
             // After the event loops: closing event streams unsubscribes on this worker.
             Shutdown.finishRunning(poolWorker, "pool API worker"); // a request in flight commits before the store closes
         }
+        audit.close();
     }
 
     private final class Initializer extends ChannelInitializer<SocketChannel> {
