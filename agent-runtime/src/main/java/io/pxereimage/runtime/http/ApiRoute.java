@@ -247,6 +247,14 @@ final class ApiRoute {
         if (!decision.allowed()) {
             return done(decision.refusal());
         }
+        if (sub.equals("/session")) {
+            // The dashboard's login check: a real token, even where reads are open to anonymous callers.
+            ApiAuth.Principal who = decision.principal();
+            return done(!isRead(method) ? notAllowed("GET") : who == ApiAuth.ANONYMOUS
+                    ? ApiResponse.error(401, "token: log in with one of the runtime's API tokens")
+                            .withHeader("WWW-Authenticate", "Bearer realm=\"pxe-runtime\"")
+                    : ApiResponse.of(200, Map.of("name", who.name(), "role", who.role().wireName())));
+        }
         if (sub.equals("/audit")) {
             return done(!isRead(method) ? notAllowed("GET") : !decision.principal().admin()
                     ? ApiResponse.error(403, "role: the audit log is for admin tokens")

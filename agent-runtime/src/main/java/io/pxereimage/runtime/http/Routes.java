@@ -40,6 +40,7 @@ final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ImageCatalog images;
     private final PrometheusMeterRegistry prometheus;
     private final HttpMetrics metrics;
+    private final DashboardFiles dashboard = new DashboardFiles();
     private volatile io.pxereimage.runtime.activity.Activity activity;
 
     Routes(BootScripts scripts, StaticFiles files, ApiRoute api, ImageCatalog images,
@@ -106,6 +107,9 @@ final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else if (path.equals(ApiRoute.PREFIX) || path.startsWith(ApiRoute.PREFIX + "/")) {
             ex.route = "api";
             api.serve(ex, req.uri(), req.headers(), ByteBufUtil.getBytes(req.content()));
+        } else if (path.equals("/") || path.equals("/ui") || path.startsWith(DashboardFiles.PREFIX)) {
+            ex.route = "ui";
+            dashboard.serve(ex, path);
         } else if (path.equals("/healthz")) {
             ex.route = "healthz";
             if (readOnly(ex)) {
