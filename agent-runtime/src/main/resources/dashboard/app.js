@@ -420,7 +420,12 @@ function viewMachines(root) {
       tr.querySelector('td.labels').replaceChildren(...(m.labels || []).map(l => h('span', { class: 'chip' }, l)));
     }
     const l = leaseOf(m);
-    setText(tr.querySelector('td.lease'), m.lease ? `${l ? l.client : ''} ${m.lease}`.trim() : '');
+    const leaseCell = tr.querySelector('td.lease');
+    const leaseSig = `${m.lease}|${l ? l.client : ''}`;
+    if (leaseCell.dataset.v !== leaseSig) {
+      leaseCell.dataset.v = leaseSig;
+      leaseCell.replaceChildren(...(m.lease ? [l ? l.client : '', h('small', {}, m.lease)] : []));
+    }
     setText(tr.querySelector('td.last-event'), m.message || '');
     const s = tr.querySelector('td.since');
     setText(s, since(m.since));
