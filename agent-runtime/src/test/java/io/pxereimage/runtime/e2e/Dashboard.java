@@ -1,0 +1,262 @@
+package io.pxereimage.runtime.e2e;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TimeoutException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.chromium.ChromiumDriverLogLevel;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import io.pxereimage.runtime.testing.Prerequisites;
+
+/**
+ * The runtime's dashboard ({@code /ui/}) in Debian's headless Chromium, driven by Selenium through Debian's
+ * chromium-driver: both binaries are given explicitly, so Selenium Manager never looks for (or downloads) a browser
+ * or a driver. Knows the DOM hooks of docs/dashboard.md (login form, nav links, {@code data-*} attributes) and
+ * nothing of the page's internals.
+ *
+ * <p>Live updates are observed by {@link #watch}: a sampler inside the page (every 50 ms) that records each
+ * distinct value of an element's attribute or property. It lives in the page's JavaScript context, so it also proves
+ * that the page was not reloaded; so does {@link #loadId} (a marker set on {@code window} after the first load).
+ */
+final class Dashboard implements AutoCloseable {
+    static final Duration WAIT = Duration.ofSeconds(15);
+
+    private final ChromeDriver driver;
+    private final String base;
+    private final Path screenshots;
+    private final Path userData;
+
+    private Dashboard(ChromeDriver driver, String base, Path screenshots, Path userData) {
+        this.driver = driver;
+        this.base = base;
+        this.screenshots = screenshots;
+        this.userData = userData;
+    }
+
+    /**
+     * Starts headless Chromium for the runtime at {@code base} ({@code http://host:port}); screenshots go to
+     * {@code screenshots/NAME.png}, the driver's log (warnings only: INFO would log the typed token) to
+     * {@code driverLog}.
+     */
+    static Dashboard start(String base, Path screenshots, Path driverLog) throws IOException {
+        Prerequisites.requireChromium();
+        Files.createDirectories(screenshots);
+        Path userData = Files.createTempDirectory("pxu-chromium");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(Prerequisites.CHROMIUM);
+        options.addArguments("--headless=new",
+                "--no-sandbox", // the test runs as root: Chromium refuses its sandbox there
+                "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,860", "--hide-scrollbars",
+                "--user-data-dir=" + userData,
+                // nothing but the runtime: no updates, sync, first-run pages or other background requests
+                "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-extensions", "--disable-default-apps",
+                // a second tab must keep updating while not in front
+                "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                "--disable-backgrounding-occluded-windows");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(Prerequisites.CHROMEDRIVER)).usingAnyFreePort()
+                .withLogFile(driverLog.toFile()).withLogLevel(ChromiumDriverLogLevel.WARNING).build();
+        ChromeDriver driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30)).scriptTimeout(Duration.ofSeconds(10));
+        return new Dashboard(driver, base, screenshots, userData);
+    }
+
+    WebDriver driver() {
+        return driver;
+    }
+
+    /** Loads {@code /ui/} (the dashboard's start page) in the current tab; returns the new {@link #loadId}. */
+    String open() {
+        driver.get(base + "/ui/");
+        return markLoad();
+    }
+
+    /** Opens a new tab of the same browser (same profile and cookies, its own sessionStorage) and loads the page. */
+    String openNewTab() {
+        driver.switchTo().newWindow(WindowType.TAB);
+        return open();
+    }
+
+    /** Switches to tab {@code index} (0: the first one). */
+    void tab(int index) {
+        driver.switchTo().window(new ArrayList<>(driver.getWindowHandles()).get(index));
+    }
+
+    /** Marks this page load: {@code window.__loadId}, gone after any reload. */
+    private String markLoad() {
+        String id = UUID.randomUUID().toString();
+        js("window.__loadId = arguments[0];", id);
+        return id;
+    }
+
+    /** The marker of the current page load ({@code null} after a reload). */
+    String loadId() {
+        return (String) js("return window.__loadId || null;");
+    }
+
+    /** Logs in through the form and waits until the form is gone and the navigation is shown. */
+    void login(String token) {
+        typeToken(token);
+        new WebDriverWait(driver, WAIT).withMessage("dashboard after login")
+                .until(d -> !d.findElement(By.id("login-token")).isDisplayed()
+                        && !d.findElements(By.cssSelector("a[data-nav]")).isEmpty()
+                        && d.findElements(By.cssSelector("a[data-nav]")).get(0).isDisplayed());
+    }
+
+    /** Types {@code token} into the login form and submits it. */
+    void typeToken(String token) {
+        WebElement input = new WebDriverWait(driver, WAIT).withMessage("login form")
+                .until(ExpectedConditions.visibilityOfElementLocated(By.id("login-token")));
+        input.clear();
+        input.sendKeys(token);
+        driver.findElement(By.id("login-submit")).click();
+    }
+
+    /** The login error text once it is shown. */
+    String loginError() {
+        return new WebDriverWait(driver, WAIT).withMessage("#login-error shown")
+                .until(d -> {
+                    WebElement e = d.findElement(By.id("login-error"));
+                    return e.isDisplayed() && !e.getText().isBlank() ? e.getText() : null;
+                });
+    }
+
+    /** Follows a navigation link ({@code a[data-nav=NAME]}): a hash route, no page load. */
+    void nav(String name) {
+        driver.findElement(By.cssSelector("a[data-nav=\"" + name + "\"]")).click();
+    }
+
+    /** Sets the hash route ({@code #/machine/m1}) in place: no page load either. */
+    void route(String hash) {
+        js("location.hash = arguments[0];", hash);
+    }
+
+    WebElement await(String css) {
+        return new WebDriverWait(driver, WAIT).withMessage(css)
+                .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
+    }
+
+    WebElement await(String css, Duration limit) {
+        return new WebDriverWait(driver, limit).withMessage(css)
+                .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
+    }
+
+    List<WebElement> all(String css) {
+        return driver.findElements(By.cssSelector(css));
+    }
+
+    /** Waits until the attribute {@code name} of the first {@code css} element satisfies {@code ok}; returns it. */
+    String awaitAttribute(String css, String name, Predicate<String> ok, Duration limit) {
+        try {
+            return new WebDriverWait(driver, limit).until(d -> {
+                List<WebElement> found = d.findElements(By.cssSelector(css));
+                String v = found.isEmpty() ? null : found.get(0).getDomAttribute(name);
+                return v != null && ok.test(v) ? v : null;
+            });
+        } catch (TimeoutException e) {
+            List<WebElement> found = driver.findElements(By.cssSelector(css));
+            throw new AssertionError(css + " [" + name + "] not as expected within " + limit + "; now "
+                    + (found.isEmpty() ? "no such element" : "'" + found.get(0).getDomAttribute(name) + "'"), e);
+        }
+    }
+
+    /** Waits until the attribute differs from {@code from}; returns the new value. */
+    String awaitAttributeChange(String css, String name, String from, Duration limit) {
+        return awaitAttribute(css, name, v -> !Objects.equals(v, from), limit);
+    }
+
+    /**
+     * Starts recording, inside the page, each distinct value of {@code prop} of the first element matching
+     * {@code css} ({@code null} while there is none). {@code prop} is an attribute name, or {@code .value} for the
+     * DOM property (a {@code <progress>}'s current value). Read with {@link #watched}.
+     */
+    void watch(String key, String css, String prop) {
+        js("""
+                const [key, css, prop] = arguments;
+                window.__watched = window.__watched || {};
+                const seen = window.__watched[key] = [];
+                const read = () => {
+                  const e = document.querySelector(css);
+                  if (!e) return null;
+                  return prop.startsWith('.') ? String(e[prop.substring(1)]) : e.getAttribute(prop);
+                };
+                const sample = () => {
+                  const v = read();
+                  if (seen.length === 0 || seen[seen.length - 1].v !== v) seen.push({t: Date.now(), v: v});
+                };
+                sample();
+                setInterval(sample, 50);
+                """, key, css, prop);
+    }
+
+    /** The values recorded by {@link #watch}, oldest first ({@code null}: no element); empty after a reload. */
+    @SuppressWarnings("unchecked")
+    List<String> watched(String key) {
+        Object o = js("return (window.__watched && window.__watched[arguments[0]] || []).map(s => s.v);", key);
+        return o == null ? List.of() : (List<String>) o;
+    }
+
+    /** The recorded values with their page time (ms), for a report: "t=... v=...". */
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> watchedWithTimes(String key) {
+        Object o = js("return window.__watched && window.__watched[arguments[0]] || [];", key);
+        return o == null ? List.of() : (List<Map<String, Object>>) o;
+    }
+
+    /** Saves a screenshot of the tab as {@code screenshots/NAME.png}. */
+    Path screenshot(String name) throws IOException {
+        Path file = screenshots.resolve(name + ".png");
+        Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), file, StandardCopyOption.REPLACE_EXISTING);
+        return file;
+    }
+
+    /** Runs {@code fetch(path, init)} in the page and returns the status (init: a JS object literal). */
+    long fetchStatus(String path, String init) {
+        Object s = ((JavascriptExecutor) driver).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch(arguments[0], %s).then(r => done(r.status), e => done(-1));
+                """.formatted(init), path);
+        return ((Number) s).longValue();
+    }
+
+    Object js(String script, Object... args) {
+        return driver.executeScript(script, args);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            driver.quit();
+        } finally {
+            try (var s = Files.walk(userData)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException ignored) {
+                // Chromium may still be writing its profile while it exits: a stray temp dir is harmless
+            }
+        }
+    }
+}

@@ -1,0 +1,351 @@
+package io.pxereimage.runtime.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.pxereimage.runtime.testing.Prerequisites;
+
+/**
+ * Issue 8's browser acceptance: the dashboard in Debian's headless Chromium (Selenium, {@link Dashboard}) while a
+ * real lab machine is imaged. The machine is a powered-off pool machine behind an IPMI BMC (as in
+ * {@link LeaseE2EIT}); a lease through the API powers it on, it netboots the deploy environment (BIOS iPXE) and its
+ * agent writes the demo image. The browser reaches the runtime in {@code pxu-srv} through a {@link NetnsTunnel}.
+ *
+ * <p>First (machine still available and powered off): a tab without a token shows only the login form, the API
+ * answers 401 without (or with a wrong) token, and an admin action that is cancelled, or confirmed with the wrong
+ * machine name, changes nothing and executes nothing (audit log, machine state, BMC power). Then, with the page
+ * loaded once: the machine's row changes state live, the transfer's progress bar advances, the machine page shows
+ * the timeline, and a confirmed release from the page takes effect. Screenshots: {@code target/screenshots/}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardBrowserE2EIT {
+    static final String MAC = "52:54:00:6f:00:01";
+    static final String MACHINE = "m1";
+    static final String ROW = "tr[data-machine=\"" + MACHINE + "\"]";
+    static final String TRANSFER = "[data-transfer][data-machine=\"" + MACHINE + "\"]";
+    static final Duration IMAGED = Duration.ofSeconds(Long.getLong("e2e.dashboard.timeout", 240));
+
+    @RegisterExtension
+    static final LabFixture LAB = new LabFixture("pxu-", "10.231.111").withDeployAssets();
+
+    private static LabFixture.PoolLab pool;
+    private static RuntimeProcess runtime;
+    private static NetnsTunnel tunnel;
+    private static LabApi api;
+    private static String token;
+    private static Dashboard browser;
+    private static Path screenshots;
+
+    /** Runtime, tunnel and browser, once for both tests (the lab fixture has set up the namespaces). */
+    private static synchronized void start() throws Exception {
+        if (browser != null) {
+            return;
+        }
+        Prerequisites.requireCommands("ipmi_sim", "ipmitool", "setsid", "ss");
+        Prerequisites.requireChromium();
+        pool = LAB.ipmiPoolMachine("dash-", MACHINE, MAC);
+        runtime = LAB.serve("dash-runtime", pool.config());
+        api = new LabApi(LAB, "http://" + LAB.ip(1) + ":8080", pool.tokenFile());
+        token = Files.readString(pool.tokenFile()).strip();
+        tunnel = NetnsTunnel.open(LAB, "srv", LAB.ip(1), 8080);
+        screenshots = LAB.module.resolve("target/screenshots");
+        long t0 = System.nanoTime();
+        browser = Dashboard.start(tunnel.url(), screenshots, LAB.file("chromedriver.log"));
+        System.out.printf(Locale.ROOT, "dashboard e2e: chromium up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (browser != null) {
+                browser.close();
+            }
+            if (tunnel != null) {
+                tunnel.close();
+            }
+            if (runtime != null) {
+                runtime.stop();
+            }
+        } finally {
+            if (LAB.work != null) {
+                Procs.run(List.of("bash", LAB.lab("bmc.sh"), "stop", MACHINE, "--prefix", LAB.prefix), LAB.env(),
+                        LAB.file("bmc.log"), Duration.ofSeconds(20));
+            }
+        }
+        if (LAB.work != null && Files.exists(LAB.file("chromedriver.log")) && token != null) {
+            assertThat(Procs.read(LAB.file("chromedriver.log"))).as("driver log").doesNotContain(token);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void withoutTokenOnlyTheLoginFormAndAnUnconfirmedActionDoesNothing() throws Exception {
+        start();
+        String loadId = browser.open();
+        assertLoginOnly("a fresh page");
+        browser.screenshot("login");
+
+        // The API refuses every call without the token, or with a wrong one, the live stream included.
+        for (String path : List.of("/api/v1/pool", "/api/v1/live", "/api/v1/audit", "/api/v1/activity")) {
+            assertThat(browser.fetchStatus(path, "{}")).as("GET %s without token", path).isEqualTo(401);
+        }
+        assertThat(browser.fetchStatus("/api/v1/pool", "{headers: {Authorization: 'Bearer wrong-token-0123456789'}}"))
+                .isEqualTo(401);
+        assertThat(browser.fetchStatus("/api/v1/actions", "{method: 'POST', headers: {'Content-Type': "
+                + "'application/json'}, body: JSON.stringify({action: 'power-cycle', machine: '" + MACHINE
+                + "', confirm: '" + MACHINE + "'})}")).as("action without token").isEqualTo(401);
+
+        browser.typeToken("wrong-token-0123456789");
+        assertThat(browser.loginError()).isNotBlank();
+        assertLoginOnly("after a wrong token");
+
+        browser.login(token);
+        browser.nav("machines");
+        assertThat(browser.await(ROW).getDomAttribute("data-state")).isEqualTo("available");
+        assertThat(browser.loadId()).as("login and navigation without reload").isEqualTo(loadId);
+
+        // A second tab of the same browser (cookies shared, sessionStorage not): nothing without logging in there.
+        browser.openNewTab();
+        assertLoginOnly("a second tab");
+        browser.driver().close();
+        browser.tab(0);
+
+        // Cancelled, then confirmed with the wrong name: nothing may happen.
+        int eventsBefore = api.path(MACHINE).size();
+        WebElement button = actionButton("power-cycle");
+        button.click();
+        WebElement dialog = awaitDialog(true);
+        dialog.findElement(By.id("confirm-cancel")).click();
+        awaitDialog(false);
+        Thread.sleep(1000); // anything the click had sent would be in the audit log by now
+        assertThat(actionEntries()).as("audit entries for /api/v1/actions after cancel").isEmpty();
+
+        actionButton("power-cycle").click();
+        dialog = awaitDialog(true);
+        WebElement input = dialog.findElement(By.id("confirm-input"));
+        input.sendKeys(MACHINE + "x");
+        WebElement ok = dialog.findElement(By.id("confirm-ok"));
+        boolean okEnabled = ok.isEnabled();
+        ok.click();
+        Thread.sleep(1500);
+        List<JsonNode> refused = actionEntries();
+        System.out.printf("dashboard e2e: OK with a wrong name: button %s, audit %s%n",
+                okEnabled ? "enabled" : "disabled", refused);
+        if (isOpen()) {
+            browser.driver().findElement(By.id("confirm-cancel")).click();
+            awaitDialog(false);
+        }
+        for (JsonNode e : refused) {
+            assertThat(e.path("status").asInt()).as("refused, not executed: %s", e).isEqualTo(428);
+        }
+        assertThat(api.machineState(MACHINE)).isEqualTo("available");
+        assertThat(api.path(MACHINE)).as("no pool transition").hasSize(eventsBefore);
+        assertThat(bmcStatus()).as("nothing power-cycled the machine").contains("power=off");
+        assertThat(browser.await(ROW).getDomAttribute("data-state")).isEqualTo("available");
+    }
+
+    @Test
+    @Order(2)
+    void machineStateAndProgressUpdateLiveWhileTheMachineIsImaged() throws Exception {
+        start();
+        long t0 = System.nanoTime();
+        browser.open();
+        browser.js("sessionStorage.clear();"); // the same start whether or not the first test ran
+        String loadId = browser.open();
+        browser.login(token);
+        browser.nav("machines");
+        assertThat(browser.await(ROW).getDomAttribute("data-state")).isEqualTo("available");
+        browser.watch("state", ROW, "data-state");
+
+        Map<String, Object> lease = new LinkedHashMap<>();
+        lease.put("labels", "metal && x86");
+        lease.put("image", "demo");
+        lease.put("hostname", "dash-host");
+        lease.put("client", "dashboard-e2e");
+        lease.put("heartbeatSeconds", 600);
+        lease.put("timeoutSeconds", (int) IMAGED.toSeconds());
+        String leaseId = api.ok("POST", "/leases", lease).get("id").asText();
+
+        browser.awaitAttribute(ROW, "data-state", "netbooting"::equals, Duration.ofSeconds(60));
+        browser.screenshot("machines-imaging");
+        browser.awaitAttribute(ROW, "data-state", "deploying"::equals, IMAGED);
+        System.out.printf(Locale.ROOT, "dashboard e2e: deploying after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+
+        // The agent took the job: its transfer's bar must move at least twice while we watch.
+        browser.nav("transfers");
+        browser.watch("progress", TRANSFER + " progress", ".value");
+        long end = System.nanoTime() + IMAGED.toNanos();
+        boolean shot = false;
+        while (increases(numbers(browser.watched("progress"))) < 2 && System.nanoTime() < end
+                && !"ready".equals(api.machineState(MACHINE))) {
+            List<Double> v = numbers(browser.watched("progress"));
+            if (!shot && !v.isEmpty() && v.get(v.size() - 1) > 0) {
+                browser.screenshot("transfers");
+                shot = true;
+            }
+            Thread.sleep(200);
+        }
+        List<Double> progress = numbers(browser.watched("progress"));
+        System.out.println("dashboard e2e: progress values seen " + browser.watchedWithTimes("progress"));
+        if (!shot) {
+            browser.screenshot("transfers");
+        }
+        assertThat(increases(progress)).as("progress bar of %s advanced live: %s", MACHINE, progress)
+                .isGreaterThanOrEqualTo(2);
+
+        // The machine page: inventory and the timeline of the phases.
+        await(() -> "ready".equals(api.machineState(MACHINE)), IMAGED, "machine ready");
+        System.out.printf(Locale.ROOT, "dashboard e2e: ready after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        browser.route("#/machine/" + MACHINE);
+        WebElement timeline = browser.await("#machine-" + MACHINE + " .timeline");
+        new WebDriverWait(browser.driver(), Dashboard.WAIT).withMessage("timeline shows deploying")
+                .until(d -> timeline.getText().contains("deploying"));
+        browser.screenshot("machine");
+
+        browser.nav("machines");
+        browser.awaitAttribute(ROW, "data-state", "ready"::equals, Dashboard.WAIT);
+        List<String> states = dedup(browser.watched("state"));
+        System.out.println("dashboard e2e: row states seen " + browser.watchedWithTimes("state"));
+        assertThat(states).as("states of %s shown live", MACHINE).containsSubsequence("available", "netbooting",
+                "deploying");
+        assertThat(states.get(states.size() - 1)).isEqualTo("ready");
+        assertThat(browser.loadId()).as("the page was never reloaded").isEqualTo(loadId);
+
+        // The same action as before, confirmed: the release happens (so the refusals above meant something).
+        actionButton("release").click();
+        WebElement dialog = awaitDialog(true);
+        dialog.findElement(By.id("confirm-input")).sendKeys(MACHINE);
+        dialog.findElement(By.id("confirm-ok")).click();
+        browser.nav("machines");
+        browser.awaitAttribute(ROW, "data-state", s -> !s.equals("ready"), Duration.ofSeconds(30));
+        List<JsonNode> done = actionEntries();
+        assertThat(done).as("audit of the release").anySatisfy(e -> {
+            assertThat(e.path("action").asText()).isEqualTo("release");
+            assertThat(e.path("target").asText()).isEqualTo(MACHINE);
+            assertThat(e.path("who").asText()).isEqualTo("admin");
+            assertThat(e.path("status").asInt()).isBetween(200, 299);
+        });
+        assertThat(api.ok("GET", "/leases/" + leaseId, null).get("state").asText()).isNotEqualTo("ready");
+        assertThat(browser.loadId()).isEqualTo(loadId);
+        System.out.printf(Locale.ROOT, "dashboard e2e: imaging test %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Only the login form: no navigation, no machine, nothing of the runtime's data on the page. */
+    private static void assertLoginOnly(String when) {
+        assertThat(browser.await("#login-token").isDisplayed()).as("login form on %s", when).isTrue();
+        assertThat(browser.all("a[data-nav]").stream().filter(WebElement::isDisplayed).toList())
+                .as("navigation on %s", when).isEmpty();
+        assertThat(browser.all("tr[data-machine], [data-transfer], button[data-action]")).as("data on %s", when)
+                .isEmpty();
+        assertThat(browser.driver().findElement(By.tagName("body")).getText()).as("text on %s", when)
+                .doesNotContain(MACHINE).doesNotContain(MAC);
+    }
+
+    /** The action button for the machine: on the current page, else on the machine's own page. */
+    private static WebElement actionButton(String action) {
+        String css = "button[data-action=\"" + action + "\"][data-machine=\"" + MACHINE + "\"]";
+        if (browser.all(css).stream().noneMatch(WebElement::isDisplayed)) {
+            browser.route("#/machine/" + MACHINE);
+        }
+        return browser.await(css);
+    }
+
+    private static WebElement awaitDialog(boolean open) {
+        new WebDriverWait(browser.driver(), Dashboard.WAIT).withMessage("#confirm-dialog " + (open ? "open" : "closed"))
+                .until(d -> isOpen() == open);
+        return browser.driver().findElement(By.id("confirm-dialog"));
+    }
+
+    private static boolean isOpen() {
+        return Boolean.TRUE.equals(browser.js("const d = document.getElementById('confirm-dialog');"
+                + " return !!d && d.open;"));
+    }
+
+    /** Audit entries of {@code /api/v1/actions} ({@code GET /api/v1/audit}, newest last). */
+    private static List<JsonNode> actionEntries() throws Exception {
+        JsonNode body = api.ok("GET", "/audit?limit=500", null);
+        JsonNode list = body.isArray() ? body : body.path("entries");
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode e : list) {
+            if (e.path("path").asText().startsWith("/api/v1/actions")) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    private static String bmcStatus() throws Exception {
+        Path out = LAB.file("bmc-status.log");
+        Files.deleteIfExists(out);
+        Procs.runOk(List.of("bash", LAB.lab("bmc.sh"), "status", MACHINE, "--prefix", LAB.prefix), LAB.env(), out,
+                Duration.ofSeconds(20));
+        return Procs.read(out);
+    }
+
+    private static List<Double> numbers(List<String> values) {
+        List<Double> out = new ArrayList<>();
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                out.add(Double.parseDouble(v));
+            }
+        }
+        return out;
+    }
+
+    /** How many times the sequence went up. */
+    private static int increases(List<Double> values) {
+        int n = 0;
+        for (int i = 1; i < values.size(); i++) {
+            if (values.get(i) > values.get(i - 1)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Without nulls (the row not on the page) and without repeats. */
+    private static List<String> dedup(List<String> values) {
+        List<String> out = new ArrayList<>();
+        for (String v : values) {
+            if (v != null && (out.isEmpty() || !Objects.equals(out.get(out.size() - 1), v))) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void await(Check c, Duration limit, String what) throws Exception {
+        long end = System.nanoTime() + limit.toNanos();
+        while (!c.ok()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(what + ": not within " + limit);
+            }
+            Thread.sleep(500);
+        }
+    }
+}
