@@ -54,6 +54,7 @@ import io.pxereimage.runtime.store.Database;
 import io.pxereimage.runtime.pxe.PxeServer;
 import io.pxereimage.runtime.tftp.TftpConfig;
 import io.pxereimage.runtime.tftp.TftpServer;
+import io.pxereimage.runtime.timeline.BootTimeline;
 
 /**
  * One runtime: the machine registry and planner shared by an HTTP server, a TFTP server and a DHCP responder.
@@ -110,8 +111,10 @@ public final class PxeRuntime implements AutoCloseable {
                 .withFilesRoot(Path.of(c.http().filesRoot())).withLoaderDir(loaderDir).withApiToken(token);
         // Deploy state (sessions, runtime plan changes, events, images) lives in the data dir; stored plan changes
         // are applied on top of the config file's machines here, before anything is served.
+        // One timeline of boots, fed by the DHCP responder, the script route, the agent API and the pool.
         DeployServices deploy = new DeployServices(Path.of(c.dataDir()), Clock.systemUTC(), machines,
-                c.deploy() == null ? null : c.deploy().toSpec(), c.agent().toSettings(), meters);
+                c.deploy() == null ? null : c.deploy().toSpec(), c.agent().toSettings(), meters,
+                new BootTimeline(meters, Clock.systemUTC()));
         MulticastSessions multicast = null;
         if (c.multicast() != null) {
             MulticastSettings ms = c.multicast().toSettings();
@@ -147,7 +150,7 @@ public final class PxeRuntime implements AutoCloseable {
                             d.dns().stream().map(PxeRuntime::ipv4).toList())
                     .withRelayScopes(d.relayedSubnets().stream().map(RelayedSubnet::toScope).toList());
             BootPlanner planner = new BootPlanner(machines, loaders, c.http().port());
-            dhcp = new PxeServer(pc, planner, machines, meters);
+            dhcp = new PxeServer(pc, planner, machines, meters).trackBoots(deploy.boots());
         }
         String summary = "address " + address.getHostAddress() + ", dhcp " + d.mode() + ", " + plans.size()
                 + " machines, " + deploy.images().list().size() + " images"
@@ -264,8 +267,9 @@ public final class PxeRuntime implements AutoCloseable {
 
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Path loaders = stageLoaders(q.tftpRoot(), q.dataDir());
+        BootTimeline boots = new BootTimeline(meters, Clock.systemUTC());
         HttpServer http = new HttpServer(HttpConfig.defaults().withBind(anyAddress(), q.httpPort())
-                .withLoaderDir(loaders), machines, meters);
+                .withLoaderDir(loaders), machines, meters).trackBoots(boots);
         http.publish(kernelName, q.kernel());
         for (int i = 0; i < q.initrds().size(); i++) {
             http.publish(initrdNames.get(i), q.initrds().get(i));
@@ -273,7 +277,8 @@ public final class PxeRuntime implements AutoCloseable {
         TftpServer tftp = new TftpServer(TftpConfig.builder(loaders).build(), meters);
         DhcpSection d = DhcpSection.defaults(q.mode().name());
         PxeConfig pc = pxeConfig(q.mode(), nic.address(), nic, d, q.dataDir(), "--interface");
-        PxeServer dhcp = new PxeServer(pc, new BootPlanner(machines, Loaders.DEBIAN, q.httpPort()), machines, meters);
+        PxeServer dhcp = new PxeServer(pc, new BootPlanner(machines, Loaders.DEBIAN, q.httpPort()), machines, meters)
+                .trackBoots(boots);
         String who = plans.isEmpty() ? "EVERY PXE CLIENT on " + q.interfaceName() : q.macs().toString();
         String summary = "boot " + q.kernel() + " for " + who + ", dhcp " + q.mode().name().toLowerCase()
                 + " on " + nic.address().getHostAddress() + "/" + nic.prefixLength();

@@ -50,6 +50,12 @@ class ArchitectureTest {
         "election, io.pxereimage.runtime.http",
         "election, io.pxereimage.runtime.config",
         "pxe, io.pxereimage.runtime.election",
+        "timeline, io.netty",
+        "timeline, io.pxereimage.runtime.pxe",
+        "timeline, io.pxereimage.runtime.http",
+        "timeline, io.pxereimage.runtime.device",
+        "timeline, io.pxereimage.runtime.pool",
+        "concurrent, io.pxereimage.runtime.",
     })
     void packageDoesNotImport(String pkg, String forbidden) throws IOException {
         Path dir = SRC.resolve(pkg.replace('.', '/'));

@@ -25,6 +25,7 @@ import io.pxereimage.runtime.device.JobQueue;
 import io.pxereimage.runtime.device.Json;
 import io.pxereimage.runtime.device.Secrets;
 import io.pxereimage.runtime.net.MacAddress;
+import io.pxereimage.runtime.timeline.BootTimeline;
 
 /**
  * {@code /api/v1/agent/**}: the deploy agent's side of docs/agent-protocol.md. Authenticated by the one-time boot
@@ -62,6 +63,7 @@ public final class AgentResource {
                     Secrets.fingerprint(req.token()));
             return ApiResponse.error(outcome == BootTokens.Outcome.OTHER_MAC ? 403 : 401, outcome.reason());
         }
+        deploy.boots().reached(mac, BootTimeline.Phase.AGENT);
         String machine = deploy.registry().get(mac).map(MachinePlan::name).orElse(mac.toString());
         AgentSessions.Registered reg = deploy.sessions().register(mac, machine, req.inventory());
         String disks = req.inventory() == null ? "no inventory"

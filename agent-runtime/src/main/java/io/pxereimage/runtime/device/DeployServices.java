@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.concurrent.Shutdown;
+import io.pxereimage.runtime.timeline.BootTimeline;
 import io.pxereimage.runtime.image.ImageCatalog;
 import io.pxereimage.runtime.image.ImageImporter;
 
@@ -33,6 +34,7 @@ public final class DeployServices implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService worker;
     private final DeployMetrics metrics;
+    private final BootTimeline boots;
 
     /**
      * @param dataDir where state lives (created on first write)
@@ -42,7 +44,14 @@ public final class DeployServices implements AutoCloseable {
      */
     public DeployServices(Path dataDir, Clock clock, MachineRegistry registry, BootSpec environment,
             AgentSettings settings, MeterRegistry meters) {
+        this(dataDir, clock, registry, environment, settings, meters, new BootTimeline(meters, clock));
+    }
+
+    /** @param boots the runtime's boot timeline: agents registering and images written are phases of a boot */
+    public DeployServices(Path dataDir, Clock clock, MachineRegistry registry, BootSpec environment,
+            AgentSettings settings, MeterRegistry meters, BootTimeline boots) {
         this.clock = clock;
+        this.boots = boots;
         this.settings = settings;
         this.registry = registry;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pxe-jobs-timer"));
@@ -56,7 +65,7 @@ public final class DeployServices implements AutoCloseable {
         new PlanStore(dataDir.resolve("plans.json")).attach(registry);
         this.flow = new DeployFlow(registry, jobs, events);
         this.deployBoot = new DeployBoot(environment, tokens, events);
-        this.metrics = new DeployMetrics(meters, sessions, jobs);
+        this.metrics = new DeployMetrics(meters, sessions, jobs, boots);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -107,6 +116,10 @@ public final class DeployServices implements AutoCloseable {
 
     public DeployMetrics metrics() {
         return metrics;
+    }
+
+    public BootTimeline boots() {
+        return boots;
     }
 
     public DeployBoot deployBoot() {

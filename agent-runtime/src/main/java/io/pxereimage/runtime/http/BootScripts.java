@@ -17,6 +17,7 @@ import io.pxereimage.runtime.boot.IpxeScripts;
 import io.pxereimage.runtime.boot.MachinePlan;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.net.MacAddress;
+import io.pxereimage.runtime.timeline.BootTimeline;
 
 /** {@code /boot/{mac}.ipxe}: the machine's iPXE script, rendered from its plan on every request. */
 final class BootScripts {
@@ -27,6 +28,8 @@ final class BootScripts {
 
     private final MachineRegistry registry;
     private final DeployEnvironment deploy;
+    /** Where served scripts count as the {@code script} phase of a boot; {@code null}: not tracked. */
+    volatile BootTimeline boots;
 
     /** @param deploy what DEPLOY plans boot, or {@code null} when this runtime does not deploy */
     BootScripts(MachineRegistry registry, DeployEnvironment deploy) {
@@ -66,6 +69,10 @@ final class BootScripts {
         }
         String script = IpxeScripts.render(p, base);
         if (!ex.head()) {
+            BootTimeline b = boots;
+            if (b != null) {
+                b.reached(mac, BootTimeline.Phase.SCRIPT);
+            }
             LOG.info("HTTP script {} -> {}{}", mac, p.name(), p.action() == MachinePlan.Action.DEPLOY
                     ? " (deploy environment)" : "");
         }

@@ -42,6 +42,7 @@ import io.pxereimage.runtime.concurrent.Shutdown;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.election.ElectionStatus;
 import io.pxereimage.runtime.pool.PoolApi;
+import io.pxereimage.runtime.timeline.BootTimeline;
 
 /**
  * The runtime's HTTP server: iPXE scripts ({@code /boot/<mac>.ipxe}), boot files ({@code /files/},
@@ -69,6 +70,7 @@ public final class HttpServer implements AutoCloseable {
     private final HttpMetrics metrics;
     private final StaticFiles files;
     private final Routes routes;
+    private final BootScripts scripts;
     private final ApiRoute api;
     /** Runs pool calls (store transactions) off the event loops; null without a pool. */
     private final ExecutorService poolWorker;
@@ -104,8 +106,16 @@ public final class HttpServer implements AutoCloseable {
         this.api = new ApiRoute(new MachinesResource(registry), new ApiAuth(config.apiToken()),
                 deploy == null ? null : new AgentResource(deploy), deploy == null ? null : new DeployResource(deploy),
                 pool == null ? null : new LeaseResource(pool, poolWorker));
-        this.routes = new Routes(new BootScripts(registry, deploy == null ? null : deploy.deployBoot()), files, api,
-                deploy == null ? null : deploy.images(), prometheus(meters), metrics);
+        this.scripts = new BootScripts(registry, deploy == null ? null : deploy.deployBoot());
+        scripts.boots = deploy == null ? null : deploy.boots();
+        this.routes = new Routes(scripts, files, api, deploy == null ? null : deploy.images(), prometheus(meters),
+                metrics);
+    }
+
+    /** Served iPXE scripts count as the {@code script} phase of boots in {@code boots} (without a deploy setup). */
+    public HttpServer trackBoots(BootTimeline boots) {
+        scripts.boots = boots;
+        return this;
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.Set;
  * -> available}; any phase can end in {@code failed}, and {@code quarantined} takes a machine out of the pool until
  * an admin clears it. {@link #canMoveTo} is the whole table; the store refuses anything else, with one move of its
  * own that no caller can ask for: {@code leased -> available} when the machine's site is marked unreachable before
- * it started the lease, which goes back to {@code pending} ({@code PoolStore.markUnreachableSites}, docs/sites.md).
+ * it started the lease, which goes back to {@code pending} ({@code SiteStore.markUnreachable}, docs/sites.md).
  */
 public enum MachineState {
     AVAILABLE, LEASED, POWERING, NETBOOTING, DEPLOYING, BOOTING_OS, READY, RELEASING, CLEANING, FAILED, QUARANTINED;

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -37,6 +38,7 @@ import io.pxereimage.runtime.device.Secrets;
 import io.pxereimage.runtime.image.ImageEntry;
 import io.pxereimage.runtime.power.PowerDriver;
 import io.pxereimage.runtime.power.PowerException;
+import io.pxereimage.runtime.timeline.BootTimeline;
 
 /**
  * Drives pool machines through their lives. A reconciler: every tick (and on every nudge) it reads the machines
@@ -56,6 +58,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private static final Duration EVENT_PUMP = Duration.ofMillis(250);
 
     private final PoolStore store;
+    private final SiteStore sites;
     private final PoolSettings settings;
     private final Map<String, PoolMachine> machines;
     private final DeployServices deploy;
@@ -90,6 +93,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     public PoolController(PoolStore store, PoolSettings settings, List<PoolMachine> machines,
             Function<PoolMachine, PowerDriver> driverFactory, DeployServices deploy, Clock clock, Duration tick) {
         this.store = store;
+        this.sites = new SiteStore(store.database());
         this.settings = settings;
         this.machines = new HashMap<>();
         machines.forEach(m -> this.machines.put(m.name(), m));
@@ -158,7 +162,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
      */
     public void start() throws SQLException {
         List<String> kept = store.sync(List.copyOf(machines.values()), settings.owner(), clock.instant());
-        if (store.heartbeatSite(settings.owner(), unreachableAfter, clock.instant())) {
+        if (sites.heartbeat(settings.owner(), unreachableAfter, clock.instant())) {
             LOG.info("pool: site {} was marked unreachable while this runtime was away; its machines are reachable"
                     + " again", settings.owner());
         }
@@ -205,17 +209,17 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private void siteTick() {
         try {
             Instant now = clock.instant();
-            if (store.heartbeatSite(settings.owner(), unreachableAfter, now)) {
+            if (sites.heartbeat(settings.owner(), unreachableAfter, now)) {
                 LOG.warn("pool: site {} had been marked unreachable by another runtime (its heartbeats were late);"
                         + " reachable again", settings.owner());
             }
-            for (SiteStatus s : store.markUnreachableSites(settings.owner(), now)) {
+            for (SiteStatus s : sites.markUnreachable(settings.owner(), now)) {
                 LOG.warn("pool: site {} is unreachable: no heartbeat since {} (its timeout {} s); its {} machines are"
                         + " not granted until it is back", s.name(), s.heartbeat(), s.unreachableAfter().toSeconds(),
                         s.machines());
             }
             if (metrics != null) {
-                metrics.sites(store.sites(), store.machines());
+                metrics.sites(sites.all(), store.machines());
             }
         } catch (SQLException e) {
             LOG.warn("pool: store unavailable for the site heartbeat ({}); retrying", e.getMessage());
@@ -259,7 +263,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private void reconcile(PoolMachine spec, MachineStatus m, Instant now) throws SQLException {
         Duration limit = settings.timeout(m.state());
         if (limit != null && m.since().plus(limit).isBefore(now) && !powerCommands.busy(m.name())) {
-            fail(m, m.state() + ": timed out after " + limit.toSeconds() + " s" + hint(m.state()), false);
+            fail(m, "timeout", m.state() + ": timed out after " + limit.toSeconds() + " s" + hint(m.state()), false);
             return;
         }
         switch (m.state()) {
@@ -294,7 +298,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                                 PoolStore.LeaseEffect.READY);
                     }
                 } else if (job.get().state() == JobRecord.State.FAILED) {
-                    fail(m, "deploy job " + job.get().id() + " failed: " + job.get().message(), false);
+                    fail(m, "deploy", "deploy job " + job.get().id() + " failed: " + job.get().message(), false);
                 }
             }
             case RELEASING -> {
@@ -331,7 +335,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     private void startDeploy(PoolMachine spec, MachineStatus m) throws SQLException {
         Optional<Lease> lease = store.lease(m.lease());
         if (lease.isEmpty()) {
-            fail(m, "lease " + m.lease() + " is missing from the store", false);
+            fail(m, "lease_missing", "lease " + m.lease() + " is missing from the store", false);
             return;
         }
         Lease l = lease.get();
@@ -339,7 +343,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
         Optional<ImageEntry> image = imageName == null ? Optional.empty() : deploy.images().get(imageName);
         Optional<MachinePlan> plan = deploy.registry().get(spec.bootMac());
         if (image.isEmpty() || plan.isEmpty()) {
-            fail(m, image.isEmpty() ? "image " + imageName + " is not in the catalog" : "no boot plan for "
+            fail(m, "config", image.isEmpty() ? "image " + imageName + " is not in the catalog" : "no boot plan for "
                     + spec.bootMac(), false);
             return;
         }
@@ -391,7 +395,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                 }
                 case WIPE -> {
                     if (plan.isEmpty()) {
-                        fail(m, "no boot plan for " + spec.bootMac(), false);
+                        fail(m, "config", "no boot plan for " + spec.bootMac(), false);
                         return;
                     }
                     deploy.jobs().cancelQueued(spec.bootMac(), "a cleanup replaces it");
@@ -404,7 +408,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                 case REIMAGE -> {
                     Optional<ImageEntry> image = deploy.images().get(settings.cleanImage());
                     if (plan.isEmpty() || image.isEmpty()) {
-                        fail(m, image.isEmpty() ? "clean image " + settings.cleanImage() + " is not in the catalog"
+                        fail(m, "config", image.isEmpty() ? "clean image " + settings.cleanImage() + " is not in the catalog"
                                 : "no boot plan for " + spec.bootMac(), false);
                         return;
                     }
@@ -434,7 +438,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                     deploy.registry().put(p.withAction(MachinePlan.Action.LOCAL)));
             powerOff(spec, m, "cleanup job " + job.get().id() + " done; powered off");
         } else if (job.get().state() == JobRecord.State.FAILED) {
-            fail(m, "cleanup job " + job.get().id() + " failed: " + job.get().message(), false);
+            fail(m, "cleanup", "cleanup job " + job.get().id() + " failed: " + job.get().message(), false);
         }
     }
 
@@ -486,7 +490,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
                 if (failure != null) {
                     boolean config = failure.kind() == PowerException.Kind.AUTH
                             || failure.kind() == PowerException.Kind.UNSUPPORTED;
-                    fail(now.get(), "BMC (" + spec.bmc().driver() + " " + spec.bmc().address() + "): "
+                    fail(now.get(), "power_" + failure.kind().name().toLowerCase(Locale.ROOT), "BMC (" + spec.bmc().driver() + " " + spec.bmc().address() + "): "
                             + failure.getMessage(), config);
                 } else {
                     after.run(now.get());
@@ -506,6 +510,12 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
             if (metrics != null) {
                 metrics.moved(to);
             }
+            if (to == MachineState.READY) {
+                PoolMachine spec = machines.get(m.name());
+                if (spec != null) {
+                    deploy.boots().reached(spec.bootMac(), BootTimeline.Phase.READY);
+                }
+            }
             LOG.info("pool {}: {} -> {}{}: {}", m.name(), m.state(), to, m.lease() == null ? ""
                     : " (lease " + m.lease() + ")", message);
             nudge();
@@ -514,7 +524,11 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     }
 
     /** The machine fails; its lease, if any, fails with it. Jobs of the phase are dropped. */
-    private void fail(MachineStatus m, String why, boolean configError) throws SQLException {
+    /** @param cause the metric label of {@code pxe_pool_failures_total}: timeout, deploy, cleanup, power_auth, ... */
+    private void fail(MachineStatus m, String cause, String why, boolean configError) throws SQLException {
+        if (metrics != null) {
+            metrics.failed(cause);
+        }
         PoolMachine spec = machines.get(m.name());
         if (spec != null) {
             deploy.jobs().cancelQueued(spec.bootMac(), "the machine failed");
@@ -647,7 +661,7 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
 
     @Override
     public List<SiteStatus> sites() {
-        return call(store::sites);
+        return call(sites::all);
     }
 
     @Override

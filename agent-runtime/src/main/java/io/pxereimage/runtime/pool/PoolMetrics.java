@@ -11,7 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Prometheus view of the pool: {@code pxe_pool_machines{state}} (this runtime's machines per state),
- * {@code pxe_pool_leases{state}} (leases per state in the store), {@code pxe_pool_transitions_total{to}},
+ * {@code pxe_pool_leases{state}} (leases per state in the store), {@code pxe_pool_transitions_total{to}}, {@code pxe_pool_failures_total{cause}},
  * {@code pxe_pool_sites{state="live"|"unreachable"}} and {@code pxe_pool_machines_unreachable} (docs/sites.md).
  * The gauges are refreshed by the controller's tick, so a scrape never touches the database: open lease states every
  * tick, ended ones (released, expired, failed: a table scan) once a minute.
@@ -23,8 +23,10 @@ final class PoolMetrics {
     private final AtomicLong sitesLive = new AtomicLong();
     private final AtomicLong sitesUnreachable = new AtomicLong();
     private final AtomicLong machinesUnreachable = new AtomicLong();
+    private final MeterRegistry registry;
 
     PoolMetrics(MeterRegistry registry) {
+        this.registry = registry;
         for (MachineState s : MachineState.values()) {
             AtomicLong v = new AtomicLong();
             machines.put(s, v);
@@ -68,6 +70,12 @@ final class PoolMetrics {
         sitesUnreachable.set(down);
         sitesLive.set(sites.size() - down);
         machinesUnreachable.set(all.stream().filter(MachineStatus::unreachable).count());
+    }
+
+    void failed(String cause) {
+        Counter.builder("pxe.pool.failures").tag("cause", cause)
+                .description("Machine failures by cause (timeout, deploy, cleanup, config, power_<kind>)")
+                .register(registry).increment();
     }
 
     void moved(MachineState to) {

@@ -1,6 +1,24 @@
 package io.pxereimage.runtime.pool;
 
-import java.io.IOException;
+import static io.pxereimage.runtime.pool.PoolRows.LEASE_COLUMNS;
+import static io.pxereimage.runtime.pool.PoolRows.MACHINE_COLUMNS;
+import static io.pxereimage.runtime.pool.PoolRows.MACHINE_READ;
+import static io.pxereimage.runtime.pool.PoolRows.REACHABLE;
+import static io.pxereimage.runtime.pool.PoolRows.cut;
+import static io.pxereimage.runtime.pool.PoolRows.firstBootJson;
+import static io.pxereimage.runtime.pool.PoolRows.insertEvent;
+import static io.pxereimage.runtime.pool.PoolRows.labelsJson;
+import static io.pxereimage.runtime.pool.PoolRows.lockAllocation;
+import static io.pxereimage.runtime.pool.PoolRows.queryLeases;
+import static io.pxereimage.runtime.pool.PoolRows.queryMachines;
+import static io.pxereimage.runtime.store.Sql.count;
+import static io.pxereimage.runtime.store.Sql.exists;
+import static io.pxereimage.runtime.store.Sql.first;
+import static io.pxereimage.runtime.store.Sql.instant;
+import static io.pxereimage.runtime.store.Sql.millis;
+import static io.pxereimage.runtime.store.Sql.prepare;
+import static io.pxereimage.runtime.store.Sql.update;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,16 +28,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-
-import io.pxereimage.runtime.device.Json;
 import io.pxereimage.runtime.device.Secrets;
 import io.pxereimage.runtime.store.Database;
 
@@ -67,16 +81,6 @@ public final class PoolStore {
         FAIL
     }
 
-    private static final String MACHINE_COLUMNS = "name, labels, state, lease_id, owner, failures, message, since, "
-            + "version";
-    /** The columns read: the stored ones plus whether the machine's site is marked unreachable. */
-    private static final String MACHINE_READ = MACHINE_COLUMNS
-            + ", (SELECT s.unreachable_since FROM sites s WHERE s.name = machines.owner)";
-    /** Only machines of live sites (or of an owner without a site row: a runtime from before sites) are granted. */
-    private static final String REACHABLE = "NOT EXISTS (SELECT 1 FROM sites s WHERE s.name = machines.owner"
-            + " AND s.unreachable_since IS NOT NULL)";
-    private static final String LEASE_COLUMNS = "id, client, labels, image, first_boot, wait_for_machine, "
-            + "heartbeat_seconds, state, machine, message, created, deadline, expires, ready_at, ended_at, site, origin";
     /** The message of a pending lease that only an unreachable site's machines could serve starts with this. */
     static final String UNREACHABLE_WAIT = "waiting: ";
 
@@ -253,131 +257,6 @@ public final class PoolStore {
         public SiteConflict(String message) {
             super(message);
         }
-    }
-
-    // ---- sites ------------------------------------------------------------------------------------------------
-
-    /**
-     * Site {@code name} is alive at {@code now} and asks the others to wait {@code unreachableAfter} for its next
-     * heartbeat. A site that was marked unreachable is live again: its machines are granted again, in the states
-     * they have in the store, and each gets an event saying so.
-     *
-     * @return true when the site was marked unreachable until now
-     */
-    public boolean heartbeatSite(String name, Duration unreachableAfter, Instant now) throws SQLException {
-        return db.inTransaction(c -> {
-            Instant was = null;
-            boolean exists = false;
-            try (PreparedStatement p = prepare(c, "SELECT unreachable_since FROM sites WHERE name = ? FOR UPDATE",
-                    name); ResultSet r = p.executeQuery()) {
-                if (r.next()) {
-                    exists = true;
-                    was = instant(r, 1);
-                }
-            }
-            if (!exists) {
-                update(c, "INSERT INTO sites (name, heartbeat, timeout_ms, started, unreachable_since) VALUES"
-                        + " (?, ?, ?, ?, NULL)", name, now.toEpochMilli(), unreachableAfter.toMillis(),
-                        now.toEpochMilli());
-                insertEvent(c, now, null, null, null, null, "site", "site " + name + " joined the store");
-                return false;
-            }
-            update(c, "UPDATE sites SET heartbeat = ?, timeout_ms = ?, unreachable_since = NULL WHERE name = ?",
-                    now.toEpochMilli(), unreachableAfter.toMillis(), name);
-            if (was == null) {
-                return false;
-            }
-            String back = "site " + name + " is back (unreachable since " + was + ")";
-            insertEvent(c, now, null, null, null, null, "site", back);
-            for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines WHERE owner = ?"
-                    + " ORDER BY name", name)) {
-                insertEvent(c, now, m.name(), m.lease(), null, null, "site", back + ": reachable again, "
-                        + m.state());
-            }
-            return true;
-        });
-    }
-
-    /**
-     * Marks every site other than {@code self} whose last heartbeat is older than its own timeout at {@code now}
-     * unreachable, with an event for the site and for each of its machines. Their machines keep their stored state
-     * (nothing is lost) but are not granted until the site's next heartbeat. Exactly one runtime marks a site (the
-     * update is conditional), whichever notices first.
-     *
-     * @return the sites marked now
-     */
-    public List<SiteStatus> markUnreachableSites(String self, Instant now) throws SQLException {
-        return db.inTransaction(c -> {
-            List<SiteStatus> marked = new ArrayList<>();
-            for (SiteStatus s : querySites(c, " WHERE s.unreachable_since IS NULL AND s.heartbeat + s.timeout_ms < ?"
-                    + " AND s.name <> ? ORDER BY s.name", now.toEpochMilli(), self)) {
-                if (update(c, "UPDATE sites SET unreachable_since = ? WHERE name = ? AND unreachable_since IS NULL"
-                        + " AND heartbeat = ?", now.toEpochMilli(), s.name(), s.heartbeat().toEpochMilli()) != 1) {
-                    continue;
-                }
-                String why = "site " + s.name() + " unreachable: no heartbeat for "
-                        + Duration.between(s.heartbeat(), now).toSeconds() + " s (its timeout "
-                        + s.unreachableAfter().toSeconds() + " s), noticed by " + self;
-                insertEvent(c, now, null, null, null, null, "site", why);
-                for (MachineStatus m : queryMachines(c, "SELECT " + MACHINE_READ + " FROM machines WHERE owner = ?"
-                        + " ORDER BY name", s.name())) {
-                    if (m.state() == MachineState.LEASED && giveBack(c, m, why, now)) {
-                        continue;
-                    }
-                    insertEvent(c, now, m.name(), m.lease(), null, null, "site", why + "; the machine keeps its state "
-                            + m.state() + " and is not granted until the site is back");
-                }
-                marked.add(new SiteStatus(s.name(), s.heartbeat(), s.unreachableAfter(), s.started(), now,
-                        s.machines()));
-            }
-            return marked;
-        });
-    }
-
-    /**
-     * A machine granted but not yet touched by its silent site ({@code leased}: the site never queued the deploy
-     * nor asked the BMC) goes back to {@code available} and its lease back to {@code pending}, in this transaction,
-     * so that the lease is served elsewhere instead of waiting for a dead site. Locks allocation, lease, machine:
-     * the grants' order.
-     *
-     * @return false when the machine or its lease moved on meanwhile (it then keeps its state like the others)
-     */
-    private static boolean giveBack(Connection c, MachineStatus m, String why, Instant now) throws SQLException {
-        lockAllocation(c);
-        if (first(queryLeases(c, "SELECT " + LEASE_COLUMNS + " FROM leases WHERE id = ? AND state = 'provisioning'"
-                + " FOR UPDATE", m.lease())).isEmpty()) {
-            return false;
-        }
-        String message = why + "; it had not started lease " + m.lease() + ", which waits for another machine";
-        if (update(c, "UPDATE machines SET state = 'available', lease_id = NULL, message = ?, since = ?,"
-                + " version = version + 1 WHERE name = ? AND version = ? AND state = 'leased'", cut(message),
-                now.toEpochMilli(), m.name(), m.version()) != 1) {
-            return false;
-        }
-        update(c, "UPDATE leases SET state = 'pending', machine = NULL, site = NULL, message = ? WHERE id = ?",
-                cut("given back by site " + m.owner() + ", unreachable before it started the deploy; waiting for a"
-                        + " machine"), m.lease());
-        insertEvent(c, now, m.name(), m.lease(), MachineState.LEASED, MachineState.AVAILABLE, "site", message);
-        return true;
-    }
-
-    /** Every site in the store, by name. */
-    public List<SiteStatus> sites() throws SQLException {
-        return db.inTransaction(c -> querySites(c, " ORDER BY s.name"));
-    }
-
-    private static List<SiteStatus> querySites(Connection c, String where, Object... args) throws SQLException {
-        List<SiteStatus> out = new ArrayList<>();
-        try (PreparedStatement p = prepare(c, "SELECT s.name, s.heartbeat, s.timeout_ms, s.started,"
-                + " s.unreachable_since, (SELECT COUNT(*) FROM machines m WHERE m.owner = s.name) FROM sites s"
-                + where, args); ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.add(new SiteStatus(r.getString(1), Instant.ofEpochMilli(r.getLong(2)),
-                        Duration.ofMillis(r.getLong(3)), Instant.ofEpochMilli(r.getLong(4)), instant(r, 5),
-                        r.getInt(6)));
-            }
-        }
-        return out;
     }
 
     /**
@@ -721,128 +600,6 @@ public final class PoolStore {
     public int failUnfinishedJobs(String why, Instant now) throws SQLException {
         return db.inTransaction(c -> update(c, "UPDATE jobs SET state = 'failed', message = ?, finished = ? WHERE"
                 + " state IN ('queued', 'running')", cut(why), now.toEpochMilli()));
-    }
-
-    // ---- SQL helpers ------------------------------------------------------------------------------------------
-
-    private static void lockAllocation(Connection c) throws SQLException {
-        if (!exists(c, "SELECT name FROM locks WHERE name = 'allocation' FOR UPDATE")) {
-            throw new SQLException("store: the allocation lock row is missing");
-        }
-    }
-
-    /** Whether the query finds a row (with {@code FOR UPDATE}: and locks it). */
-    private static boolean exists(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement p = prepare(c, sql, args); ResultSet r = p.executeQuery()) {
-            return r.next();
-        }
-    }
-
-    private static void insertEvent(Connection c, Instant now, String machine, String lease, MachineState from,
-            MachineState to, String cause, String message) throws SQLException {
-        update(c, "INSERT INTO events (time, machine, lease_id, from_state, to_state, cause, message) VALUES"
-                + " (?, ?, ?, ?, ?, ?, ?)", now.toEpochMilli(), machine, lease, from == null ? null : from.wireName(),
-                to == null ? null : to.wireName(), cause, cut(message));
-    }
-
-    private static List<MachineStatus> queryMachines(Connection c, String sql, Object... args) throws SQLException {
-        List<MachineStatus> out = new ArrayList<>();
-        try (PreparedStatement p = prepare(c, sql, args); ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.add(new MachineStatus(r.getString(1), labels(r.getString(2)), MachineState.fromWire(r.getString(3)),
-                        r.getString(4), r.getString(5), r.getInt(6), r.getString(7),
-                        Instant.ofEpochMilli(r.getLong(8)), r.getLong(9), instant(r, 10)));
-            }
-        }
-        return out;
-    }
-
-    private static List<Lease> queryLeases(Connection c, String sql, Object... args) throws SQLException {
-        List<Lease> out = new ArrayList<>();
-        try (PreparedStatement p = prepare(c, sql, args); ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.add(new Lease(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-                        firstBoot(r.getString(5)), r.getBoolean(6), r.getInt(7), LeaseState.fromWire(r.getString(8)),
-                        r.getString(9), r.getString(10), instant(r, 11), instant(r, 12), instant(r, 13),
-                        instant(r, 14), instant(r, 15), r.getString(16), r.getString(17)));
-            }
-        }
-        return out;
-    }
-
-    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
-        PreparedStatement p = c.prepareStatement(sql);
-        for (int i = 0; i < args.length; i++) {
-            if (args[i] == null) {
-                // Untyped: PostgreSQL refuses a VARCHAR-typed NULL for a BIGINT column.
-                p.setNull(i + 1, Types.NULL);
-            } else {
-                p.setObject(i + 1, args[i]);
-            }
-        }
-        return p;
-    }
-
-    private static int update(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement p = prepare(c, sql, args)) {
-            return p.executeUpdate();
-        }
-    }
-
-    private static long count(Connection c, String sql, Object... args) throws SQLException {
-        try (PreparedStatement p = prepare(c, sql, args); ResultSet r = p.executeQuery()) {
-            r.next();
-            return r.getLong(1);
-        }
-    }
-
-    private static <T> Optional<T> first(List<T> rows) {
-        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
-    }
-
-    private static Instant instant(ResultSet r, int column) throws SQLException {
-        long v = r.getLong(column);
-        return r.wasNull() ? null : Instant.ofEpochMilli(v);
-    }
-
-    private static Long millis(Instant t) {
-        return t == null ? null : t.toEpochMilli();
-    }
-
-    private static String cut(String s) {
-        return s == null || s.length() <= 2000 ? s : s.substring(0, 1997) + "...";
-    }
-
-    private static String labelsJson(Set<String> labels) {
-        try {
-            return Json.MAPPER.writeValueAsString(new TreeSet<>(labels));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Set<String> labels(String json) {
-        try {
-            return new LinkedHashSet<>(Json.MAPPER.readValue(json, new TypeReference<List<String>>() { }));
-        } catch (IOException e) {
-            throw new IllegalStateException("store: bad labels " + json, e);
-        }
-    }
-
-    private static String firstBootJson(Lease.FirstBootData fb) {
-        try {
-            return fb == null ? null : Json.MAPPER.writeValueAsString(fb);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Lease.FirstBootData firstBoot(String json) {
-        try {
-            return json == null ? null : Json.MAPPER.readValue(json, Lease.FirstBootData.class);
-        } catch (IOException e) {
-            throw new IllegalStateException("store: bad first-boot data", e);
-        }
     }
 
     /** Carries {@link CapExceeded} out of a transaction (which rolls back on it). */

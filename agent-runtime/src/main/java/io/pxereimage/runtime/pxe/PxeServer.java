@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -35,6 +36,7 @@ import io.pxereimage.runtime.dhcp.LeaseStore;
 import io.pxereimage.runtime.dhcp.RelayScope;
 import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.NettyTransport;
+import io.pxereimage.runtime.timeline.BootTimeline;
 
 /**
  * The DHCP/proxyDHCP/PXE boot server over UDP (Netty, epoll when available, else NIO). Binds the server port (67)
@@ -55,6 +57,7 @@ public final class PxeServer implements AutoCloseable {
     /** DHCP mode: one pool per subnet behind a relay (docs/relay.md). */
     private final Map<RelayScope, LeasePool> relayPools = new LinkedHashMap<>();
     private final PxeMetrics metrics;
+    private volatile BootTimeline boots;
     private final RecentRequests recent = new RecentRequests(256);
     private final List<Channel> channels = new ArrayList<>();
     /** Per local port, the channel replies leave from. */
@@ -136,6 +139,12 @@ public final class PxeServer implements AutoCloseable {
         return this;
     }
 
+    /** Offers to boot clients start boots in {@code boots} (the {@code offered} phase); set before {@link #start}. */
+    public PxeServer trackBoots(BootTimeline boots) {
+        this.boots = boots;
+        return this;
+    }
+
     /** Whether a reply went out within the last {@code millis}: a client is then likely in the middle of booting. */
     public boolean repliedWithin(long millis) {
         return System.nanoTime() - lastReplyNanos < millis * 1_000_000L;
@@ -210,6 +219,9 @@ public final class PxeServer implements AutoCloseable {
             if (r.reply() != null) {
                 lastReplyNanos = System.nanoTime();
                 send(ctx, req, r, localPort, who); // before the log line: the client waits, the log does not
+                if (boots != null && "offer".equals(r.outcome())) {
+                    bootOffered(req);
+                }
             }
             String what = localPort == config.proxyPort() ? "PXE" : config.mode() == PxeConfig.Mode.PROXY
                     ? "proxyDHCP" : "DHCP";
@@ -243,6 +255,17 @@ public final class PxeServer implements AutoCloseable {
             // Never let one packet end the loop: log, count, keep serving.
             metrics.dropped("error");
             LOG.warn("error handling a DHCP packet (server keeps running)", cause);
+        }
+    }
+
+    private void bootOffered(DhcpMessage req) {
+        try {
+            ClientInfo c = ClientInfo.of(req);
+            if (c.bootClient()) {
+                boots.offered(c.mac(), c.arch().loader().name().toLowerCase(Locale.ROOT));
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("boot timeline: {}", e.toString()); // never out of the DHCP loop
         }
     }
 

@@ -8,7 +8,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 import io.pxereimage.runtime.device.BootTokens.Outcome;
-import io.pxereimage.runtime.dhcp.MutableClock;
+import io.pxereimage.runtime.testing.MutableClock;
 import io.pxereimage.runtime.net.MacAddress;
 
 class BootTokensTest {

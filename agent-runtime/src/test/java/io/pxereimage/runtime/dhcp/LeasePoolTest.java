@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.pxereimage.runtime.dhcp.LeasePool.Result;
 import io.pxereimage.runtime.net.Ip4;
 import io.pxereimage.runtime.net.MacAddress;
+import io.pxereimage.runtime.testing.MutableClock;
 
 class LeasePoolTest {
     static final Inet4Address SERVER = Ip4.parse("10.0.0.1");

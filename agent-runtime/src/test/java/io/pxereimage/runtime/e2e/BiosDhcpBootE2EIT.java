@@ -3,11 +3,14 @@ package io.pxereimage.runtime.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.pxereimage.runtime.testing.PrometheusText;
 
 /**
  * A BIOS machine (SeaBIOS + qemu's iPXE NIC ROM) boots from the runtime in {@code dhcp} mode, i.e. the runtime is
@@ -41,5 +44,17 @@ class BiosDhcpBootE2EIT {
         String to = " to " + Pattern.quote(offered) + ":";
         assertThat(runtime.lines("HTTP file /files/\\S*vmlinuz .*" + to)).as("kernel fetch").hasSize(1);
         assertThat(runtime.lines("HTTP file /files/\\S*initrd\\.img .*" + to)).as("initrd fetch").hasSize(1);
+
+        // The same boot as Prometheus sees it: one BIOS boot that got its script, after one DISCOVER offer.
+        PrometheusText metrics = LAB.scrape("http://" + LAB.ip(1) + ":8080");
+        assertThat(metrics.sum("pxe_boots_total", Map.of("arch", "bios"))).as("BIOS boots").isEqualTo(1);
+        assertThat(metrics.sum("pxe_boots_total")).as("boots of any firmware").isEqualTo(1);
+        assertThat(metrics.sum("pxe_boot_phases_total", Map.of("phase", "script"))).isEqualTo(1);
+        assertThat(metrics.sum("pxe_boot_phase_seconds_count", Map.of("phase", "script"))).isEqualTo(1);
+        assertThat(metrics.sum("pxe_boot_phase_seconds_sum", Map.of("phase", "script"))).isPositive();
+        assertThat(metrics.sum("pxe_dhcp_packets_total", Map.of("type", "DISCOVER", "outcome", "offer")))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(metrics.sum("pxe_http_requests_total", Map.of("route", "boot", "status", "200"))).isEqualTo(1);
+        assertThat(metrics.sum("pxe_http_bytes_total")).as("kernel and initrd bytes").isGreaterThan(1 << 20);
     }
 }

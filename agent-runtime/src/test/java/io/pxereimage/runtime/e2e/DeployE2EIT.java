@@ -21,6 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.pxereimage.runtime.testing.PrometheusText;
+
 /**
  * Issue 3 end to end: a BIOS qemu machine with a blank virtio disk network-boots the deploy environment from the
  * runtime ({@code serve --config}, DHCP mode), its agent registers with the boot token, writes and verifies the demo
@@ -166,6 +168,28 @@ class DeployE2EIT {
         assertThat(Procs.read(runtime.log)).doesNotContain(secret);
 
         DiskCheck.check(disk, image, imageSize, imageSha, blockMap);
+        assertDeployCounted(runtime, url);
+    }
+
+    /**
+     * The deploy as Prometheus sees it: two BIOS boots (the deploy environment, then the installed OS through the
+     * local plan); the first registered its agent and got imaged; one successful deploy job with its duration.
+     */
+    private static void assertDeployCounted(RuntimeProcess runtime, String url) throws Exception {
+        PrometheusText m = LAB.scrape(url);
+        assertThat(m.sum("pxe_boots_total", Map.of("arch", "bios"))).as("BIOS boots").isEqualTo(2);
+        assertThat(m.sum("pxe_boot_phases_total", Map.of("phase", "script"))).isEqualTo(2);
+        assertThat(m.sum("pxe_boot_phases_total", Map.of("phase", "agent"))).isEqualTo(1);
+        assertThat(m.sum("pxe_boot_phases_total", Map.of("phase", "imaged"))).isEqualTo(1);
+        assertThat(m.sum("pxe_boot_phase_seconds_count", Map.of("phase", "imaged"))).isEqualTo(1);
+        assertThat(m.sum("pxe_boot_phase_seconds_sum", Map.of("phase", "imaged")))
+                .as("first offer -> image verified, s").isGreaterThan(m.sum("pxe_boot_phase_seconds_sum",
+                        Map.of("phase", "agent")));
+        assertThat(m.sum("pxe_deploy_duration_seconds_count", Map.of("outcome", "succeeded"))).isEqualTo(1);
+        assertThat(m.sum("pxe_deploy_bytes_total")).isPositive();
+        assertThat(m.sum("pxe_jobs_finished_total", Map.of("type", "deploy-image", "state", "succeeded")))
+                .isEqualTo(1);
+        assertThat(m.sum("pxe_agent_registrations_total", Map.of("outcome", "ok"))).isEqualTo(1);
     }
 
     /** "qemu start -> ..." from the serial log and the runtime's events, plus the image write rate. */

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 import org.opentest4j.TestAbortedException;
 
 import io.pxereimage.runtime.testing.Prerequisites;
+import io.pxereimage.runtime.testing.PrometheusText;
 
 /**
  * One lab per test class: namespaces {@code PREFIX srv|lan|cli} on {@code SUBNET}, the boot assets, and every
@@ -338,6 +339,14 @@ final class LabFixture implements BeforeAllCallback, AfterAllCallback, BeforeEac
                     bmc: {driver: ipmi, address: "%s:623", user: admin, passwordFile: %s}
                 """.formatted(mac, machine, ip(241), bmcPassword));
         return new PoolLab(data, tokenFile, config, disk, serial);
+    }
+
+    /** {@code GET <url>/metrics} from the server namespace, as a Prometheus server would scrape it. */
+    PrometheusText scrape(String url) throws Exception {
+        Path out = file("metrics-" + System.nanoTime() + ".txt");
+        Procs.runOk(inNamespace("srv", "curl", "-sS", "--fail", "--max-time", "5", "-o", out.toString(),
+                url + "/metrics"), Map.of(), file("curl-metrics.log"), Duration.ofSeconds(15));
+        return PrometheusText.parse(Files.readString(out));
     }
 
     /** Starts the runtime jar in the server namespace (see {@link RuntimeProcess}). */

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.pxereimage.runtime.testing.Prerequisites;
+import io.pxereimage.runtime.testing.PrometheusText;
 
 /**
  * Issue 4 end to end: a powered-off lab machine behind a real IPMI BMC (OpenIPMI ipmi_sim wired to qemu by
@@ -122,6 +123,15 @@ class LeaseE2EIT {
         String log = runtime.log();
         assertThat(log).doesNotContain(secret).doesNotContain("ready?token=").contains("pool " + MACHINE + ": booting-os -> ready");
         assertThat(lease.get("readyAt").isNull()).isFalse();
+
+        // Prometheus: the leased boot reached "ready"; the cleanup booted the deploy environment again.
+        PrometheusText m = LAB.scrape("http://" + LAB.ip(1) + ":8080");
+        assertThat(m.sum("pxe_boot_phases_total", Map.of("phase", "ready"))).isEqualTo(1);
+        assertThat(m.sum("pxe_boot_phase_seconds_count", Map.of("phase", "ready"))).isEqualTo(1);
+        assertThat(m.sum("pxe_boot_phases_total", Map.of("phase", "agent"))).as("deploy + cleanup").isEqualTo(2);
+        assertThat(m.sum("pxe_pool_machines", Map.of("state", "available"))).isEqualTo(1);
+        assertThat(m.sum("pxe_pool_transitions_total", Map.of("to", "ready"))).isEqualTo(1);
+        assertThat(m.sum("pxe_pool_failures_total")).isZero();
     }
 
     @Test

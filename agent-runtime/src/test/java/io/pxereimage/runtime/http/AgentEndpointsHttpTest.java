@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.pxereimage.runtime.boot.MachinePlan;
-import io.pxereimage.runtime.dhcp.MutableClock;
+import io.pxereimage.runtime.testing.MutableClock;
 import io.pxereimage.runtime.net.MacAddress;
 import io.pxereimage.runtime.testing.DeployRig;
 import io.pxereimage.runtime.testing.FakeAgent;

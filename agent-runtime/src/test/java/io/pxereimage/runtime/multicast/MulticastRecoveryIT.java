@@ -300,4 +300,34 @@ class MulticastRecoveryIT {
             System.out.println("sender: " + MulticastDistributionIT.fields(snd.output(), "REPORT"));
         }
     }
+
+    /**
+     * A receiver behind a switch port that forwards no multicast (what an IGMP-snooping switch without a querier
+     * does once memberships age out; here the bridge port's {@code mcast_flood off}, unicast untouched) hears no
+     * ANNOUNCE, gives up after its wait and falls back to unicast by itself, saying why; the other receiver gets the
+     * image by multicast.
+     */
+    @Test
+    void receiverThatHearsNoMulticastFallsBackToUnicastAndSaysWhy() throws Exception {
+        try (Session s = new Session("rf", 8 << 20)) {
+            Receiver open = s.receiver(1, 10);
+            Receiver blocked = s.receiver(2, 3);
+            s.lab.sh("ip", "-n", s.lab.ns("sw"), "link", "set", "p-" + blocked.role(), "type", "bridge_slave",
+                    "mcast_flood", "off");
+            Process p1 = s.start(open);
+            Process p2 = s.start(blocked);
+            Thread.sleep(1500);
+            CompletableFuture<NetLab.Result> sender = s.send(8L << 20, "--min-receivers", "1", "--max-wait", "2");
+            assertThat(p2.waitFor(60, TimeUnit.SECONDS)).as("blocked receiver gives up").isTrue();
+            String out = Files.readString(blocked.log(), StandardCharsets.UTF_8);
+            Map<String, String> r2 = MulticastDistributionIT.fields(out, "RESULT");
+            assertThat(r2.get("fell_back")).as(out).isEqualTo("true");
+            assertThat(r2.get("multicast_bytes")).isEqualTo("0");
+            assertThat(out).contains("no multicast announce of the image within")
+                    .contains("(IGMP snooping without a querier?): unicast");
+            assertThat(s.finished(open, p1).get("outcome")).isEqualTo("VERIFIED");
+            NetLab.Result snd = sender.get(120, TimeUnit.SECONDS);
+            assertThat(snd.exit()).as("sender: %s", snd.output()).isZero();
+        }
+    }
 }

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -40,6 +39,7 @@ import io.pxereimage.runtime.power.BmcSpec;
 import io.pxereimage.runtime.power.PowerDriver;
 import io.pxereimage.runtime.power.PowerException;
 import io.pxereimage.runtime.store.Database;
+import io.pxereimage.runtime.testing.MutableClock;
 
 /**
  * The controller against a fake BMC and a scripted agent (the job queue is driven as the agent would): the whole
@@ -375,33 +375,6 @@ class PoolControllerTest {
         @Override
         public void bootPxeOnce() throws PowerException {
             call("bootPxeOnce");
-        }
-    }
-
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
         }
     }
 

@@ -35,6 +35,7 @@ abstract class PoolStoreContract {
 
     Database db;
     PoolStore store;
+    SiteStore sites;
 
     /** A new, empty database for this test, migrated. */
     abstract Database freshDatabase() throws Exception;
@@ -46,6 +47,7 @@ abstract class PoolStoreContract {
     void open() throws Exception {
         db = freshDatabase();
         store = new PoolStore(db);
+        sites = new SiteStore(db);
     }
 
     @AfterEach
@@ -251,8 +253,8 @@ abstract class PoolStoreContract {
         Duration thirty = Duration.ofSeconds(30);
         store.sync(List.of(machine(1, "rack-a")), "a", T0);
         store.sync(List.of(machine(2, "rack-b"), machine(3, "rack-b")), "b", T0);
-        assertThat(store.heartbeatSite("a", thirty, T0)).isFalse();
-        assertThat(store.heartbeatSite("b", thirty, T0)).isFalse();
+        assertThat(sites.heartbeat("a", thirty, T0)).isFalse();
+        assertThat(sites.heartbeat("b", thirty, T0)).isFalse();
         // b started one lease (powering) when it went silent: that lease stays, the machine may be in use.
         Lease held = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0);
         assertThat(held.site()).isEqualTo("b");
@@ -261,14 +263,14 @@ abstract class PoolStoreContract {
         // The other was granted but never started (leased): it goes back to pending, to be served elsewhere.
         Lease untouched = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0.plusSeconds(1));
         String other = untouched.machine();
-        assertThat(store.markUnreachableSites("a", T0.plusSeconds(30))).isEmpty();
-        store.heartbeatSite("a", thirty, T0.plusSeconds(25));
+        assertThat(sites.markUnreachable("a", T0.plusSeconds(30))).isEmpty();
+        sites.heartbeat("a", thirty, T0.plusSeconds(25));
         // a never marks itself, however late its own heartbeat
-        assertThat(store.markUnreachableSites("a", T0.plusSeconds(31))).extracting(SiteStatus::name)
+        assertThat(sites.markUnreachable("a", T0.plusSeconds(31))).extracting(SiteStatus::name)
                 .containsExactly("b");
-        assertThat(store.markUnreachableSites("a", T0.plusSeconds(32))).isEmpty();
-        assertThat(store.markUnreachableSites("c", T0.plusSeconds(33))).isEmpty(); // marked once, by whoever first
-        assertThat(store.sites()).extracting(SiteStatus::name, SiteStatus::unreachable, SiteStatus::machines)
+        assertThat(sites.markUnreachable("a", T0.plusSeconds(32))).isEmpty();
+        assertThat(sites.markUnreachable("c", T0.plusSeconds(33))).isEmpty(); // marked once, by whoever first
+        assertThat(sites.all()).extracting(SiteStatus::name, SiteStatus::unreachable, SiteStatus::machines)
                 .containsExactly(tuple("a", false, 1),
                         tuple("b", true, 2));
         MachineStatus m2 = store.machine(held.machine()).orElseThrow();
@@ -310,8 +312,8 @@ abstract class PoolStoreContract {
         assertThat(store.end(held.id(), LeaseState.RELEASED, "api", "done", T0.plusSeconds(37)).orElseThrow()
                 .state()).isEqualTo(LeaseState.RELEASED);
 
-        assertThat(store.heartbeatSite("b", thirty, T0.plusSeconds(40))).isTrue();
-        assertThat(store.heartbeatSite("b", thirty, T0.plusSeconds(41))).isFalse();
+        assertThat(sites.heartbeat("b", thirty, T0.plusSeconds(40))).isTrue();
+        assertThat(sites.heartbeat("b", thirty, T0.plusSeconds(41))).isFalse();
         assertThat(store.machines()).noneMatch(MachineStatus::unreachable);
         assertThat(store.machine(held.machine()).orElseThrow().state()).isEqualTo(MachineState.RELEASING);
         assertThat(store.events(0, other, null, 100)).last().satisfies(e -> assertThat(e.message())
@@ -330,16 +332,16 @@ abstract class PoolStoreContract {
     void aPendingLeaseSaysWhyOnlyWhileItsSitesAreUnreachable() throws Exception {
         Duration ten = Duration.ofSeconds(10);
         store.sync(List.of(machine(1, "rack-b")), "b", T0);
-        store.heartbeatSite("b", ten, T0);
+        sites.heartbeat("b", ten, T0);
         Lease busy = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0);
         MachineStatus m = store.machine("m1").orElseThrow();
         store.move("m1", m.version(), MachineState.POWERING, "lease", "power on", PoolStore.LeaseEffect.NONE, T0);
         Lease waiting = store.create(ask("c", "rack-b", true), PoolStore.Caps.NONE, T0);
         assertThat(waiting.message()).isNull(); // merely busy
-        store.markUnreachableSites("a", T0.plusSeconds(11));
+        sites.markUnreachable("a", T0.plusSeconds(11));
         store.grantPending(PoolStore.Caps.NONE, T0.plusSeconds(12));
         assertThat(store.lease(waiting.id()).orElseThrow().message()).startsWith("waiting: every machine matching");
-        store.heartbeatSite("b", ten, T0.plusSeconds(13));
+        sites.heartbeat("b", ten, T0.plusSeconds(13));
         store.grantPending(PoolStore.Caps.NONE, T0.plusSeconds(14));
         assertThat(store.lease(waiting.id()).orElseThrow().message()).isNull();
         assertThat(store.lease(busy.id()).orElseThrow().state()).isEqualTo(LeaseState.PROVISIONING);

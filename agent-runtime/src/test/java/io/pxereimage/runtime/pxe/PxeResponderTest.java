@@ -25,7 +25,7 @@ import io.pxereimage.runtime.dhcp.IpxeOptions;
 import io.pxereimage.runtime.dhcp.LeasePool;
 import io.pxereimage.runtime.dhcp.LeaseStore;
 import io.pxereimage.runtime.dhcp.MessageType;
-import io.pxereimage.runtime.dhcp.MutableClock;
+import io.pxereimage.runtime.testing.MutableClock;
 import io.pxereimage.runtime.dhcp.PxeVendorOptions;
 import io.pxereimage.runtime.dhcp.SubOptions;
 import io.pxereimage.runtime.net.Ip4;

@@ -1,4 +1,4 @@
-package io.pxereimage.runtime.dhcp;
+package io.pxereimage.runtime.testing;
 
 import java.time.Clock;
 import java.time.Duration;
