@@ -75,6 +75,8 @@ final class Dashboard implements AutoCloseable {
                 // a second tab must keep updating while not in front
                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
                 "--disable-backgrounding-occluded-windows");
+        // the page's console, for the diagnosis of a failed test (saveDiagnostics)
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(Prerequisites.CHROMEDRIVER)).usingAnyFreePort()
                 .withLogFile(driverLog.toFile()).withLogLevel(ChromiumDriverLogLevel.WARNING).build();
@@ -239,6 +241,33 @@ final class Dashboard implements AutoCloseable {
                 fetch(arguments[0], %s).then(r => done(r.status), e => done(-1));
                 """.formatted(init), path);
         return ((Number) s).longValue();
+    }
+
+    /**
+     * After a failure: for each tab, {@code PREFIX-N.png}, {@code PREFIX-N.html} (the DOM as it is now) and the
+     * console messages so far in {@code PREFIX-console.txt}, with {@code secret} blanked out.
+     */
+    void saveDiagnostics(Path prefix, String secret) {
+        StringBuilder console = new StringBuilder();
+        int n = 0;
+        try {
+            for (String handle : driver.getWindowHandles()) {
+                driver.switchTo().window(handle);
+                Path png = Path.of(prefix + "-" + n + ".png");
+                Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), png, StandardCopyOption.REPLACE_EXISTING);
+                String html = String.valueOf(js("return document.documentElement.outerHTML;"));
+                Files.writeString(Path.of(prefix + "-" + n + ".html"), blank(html, secret));
+                n++;
+            }
+            driver.manage().logs().get("browser").forEach(e -> console.append(e).append('\n'));
+            Files.writeString(Path.of(prefix + "-console.txt"), blank(console.toString(), secret));
+        } catch (Exception e) {
+            System.err.println("dashboard diagnostics incomplete: " + e);
+        }
+    }
+
+    private static String blank(String text, String secret) {
+        return secret == null || secret.isEmpty() ? text : text.replace(secret, "***");
     }
 
     Object js(String script, Object... args) {

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -48,6 +50,17 @@ class DashboardBrowserE2EIT {
 
     @RegisterExtension
     static final LabFixture LAB = new LabFixture("pxu-", "10.231.111").withDeployAssets();
+
+    /** A failed test leaves each tab's screenshot, DOM and console in target/e2e/DashboardBrowserE2EIT/. */
+    @RegisterExtension
+    final TestWatcher diagnostics = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext ctx, Throwable cause) {
+            if (browser != null) {
+                browser.saveDiagnostics(LAB.file("failed-" + ctx.getRequiredTestMethod().getName()), token);
+            }
+        }
+    };
 
     private static LabFixture.PoolLab pool;
     private static RuntimeProcess runtime;
@@ -103,6 +116,7 @@ class DashboardBrowserE2EIT {
     void withoutTokenOnlyTheLoginFormAndAnUnconfirmedActionDoesNothing() throws Exception {
         start();
         String loadId = browser.open();
+        assertThat(browser.fetchStatus("/ui/", "{}")).as("GET /ui/ (the dashboard is served)").isEqualTo(200);
         assertLoginOnly("a fresh page");
         browser.screenshot("login");
 
