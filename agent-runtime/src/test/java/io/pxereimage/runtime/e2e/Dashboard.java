@@ -16,6 +16,7 @@ import java.util.function.Predicate;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -85,6 +86,13 @@ final class Dashboard implements AutoCloseable {
         return new Dashboard(driver, base, screenshots, userData);
     }
 
+    /** A wait that polls every 100 ms and retries when the live page replaced an element meanwhile. */
+    WebDriverWait waiting(Duration limit, String what) {
+        WebDriverWait w = new WebDriverWait(driver, limit, Duration.ofMillis(100));
+        w.withMessage(what).ignoring(StaleElementReferenceException.class);
+        return w;
+    }
+
     WebDriver driver() {
         return driver;
     }
@@ -121,15 +129,14 @@ final class Dashboard implements AutoCloseable {
     /** Logs in through the form and waits until the form is gone and the navigation is shown. */
     void login(String token) {
         typeToken(token);
-        new WebDriverWait(driver, WAIT).withMessage("dashboard after login")
-                .until(d -> !d.findElement(By.id("login-token")).isDisplayed()
-                        && !d.findElements(By.cssSelector("a[data-nav]")).isEmpty()
-                        && d.findElements(By.cssSelector("a[data-nav]")).get(0).isDisplayed());
+        waiting(WAIT, "dashboard after login")
+                .until(d -> d.findElements(By.id("login-token")).stream().noneMatch(WebElement::isDisplayed)
+                        && d.findElements(By.cssSelector("a[data-nav]")).stream().anyMatch(WebElement::isDisplayed));
     }
 
     /** Types {@code token} into the login form and submits it. */
     void typeToken(String token) {
-        WebElement input = new WebDriverWait(driver, WAIT).withMessage("login form")
+        WebElement input = waiting(WAIT, "login form")
                 .until(ExpectedConditions.visibilityOfElementLocated(By.id("login-token")));
         input.clear();
         input.sendKeys(token);
@@ -138,7 +145,7 @@ final class Dashboard implements AutoCloseable {
 
     /** The login error text once it is shown. */
     String loginError() {
-        return new WebDriverWait(driver, WAIT).withMessage("#login-error shown")
+        return waiting(WAIT, "#login-error shown")
                 .until(d -> {
                     WebElement e = d.findElement(By.id("login-error"));
                     return e.isDisplayed() && !e.getText().isBlank() ? e.getText() : null;
@@ -156,12 +163,12 @@ final class Dashboard implements AutoCloseable {
     }
 
     WebElement await(String css) {
-        return new WebDriverWait(driver, WAIT).withMessage(css)
+        return waiting(WAIT, css)
                 .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
     }
 
     WebElement await(String css, Duration limit) {
-        return new WebDriverWait(driver, limit).withMessage(css)
+        return waiting(limit, css)
                 .until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
     }
 
@@ -172,7 +179,7 @@ final class Dashboard implements AutoCloseable {
     /** Waits until the attribute {@code name} of the first {@code css} element satisfies {@code ok}; returns it. */
     String awaitAttribute(String css, String name, Predicate<String> ok, Duration limit) {
         try {
-            return new WebDriverWait(driver, limit).until(d -> {
+            return waiting(limit, css + " [" + name + "]").until(d -> {
                 List<WebElement> found = d.findElements(By.cssSelector(css));
                 String v = found.isEmpty() ? null : found.get(0).getDomAttribute(name);
                 return v != null && ok.test(v) ? v : null;

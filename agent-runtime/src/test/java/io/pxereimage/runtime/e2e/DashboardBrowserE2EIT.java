@@ -22,7 +22,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -232,9 +231,10 @@ class DashboardBrowserE2EIT {
         await(() -> "ready".equals(api.machineState(MACHINE)), IMAGED, "machine ready");
         System.out.printf(Locale.ROOT, "dashboard e2e: ready after %.1f s%n", (System.nanoTime() - t0) / 1e9);
         browser.route("#/machine/" + MACHINE);
-        WebElement timeline = browser.await("#machine-" + MACHINE + " .timeline");
-        new WebDriverWait(browser.driver(), Dashboard.WAIT).withMessage("timeline shows deploying")
-                .until(d -> timeline.getText().contains("deploying"));
+        String timeline = "#machine-" + MACHINE + " .timeline";
+        browser.await(timeline);
+        browser.waiting(Dashboard.WAIT, "timeline shows deploying")
+                .until(d -> d.findElement(By.cssSelector(timeline)).getText().contains("deploying"));
         browser.screenshot("machine");
 
         browser.nav("machines");
@@ -286,8 +286,7 @@ class DashboardBrowserE2EIT {
     }
 
     private static WebElement awaitDialog(boolean open) {
-        new WebDriverWait(browser.driver(), Dashboard.WAIT).withMessage("#confirm-dialog " + (open ? "open" : "closed"))
-                .until(d -> isOpen() == open);
+        browser.waiting(Dashboard.WAIT, "#confirm-dialog " + (open ? "open" : "closed")).until(d -> isOpen() == open);
         return browser.driver().findElement(By.id("confirm-dialog"));
     }
 
