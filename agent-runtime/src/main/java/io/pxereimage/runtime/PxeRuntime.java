@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.boot.BootPlanner;
 import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.Loaders;
@@ -30,6 +31,7 @@ import io.pxereimage.runtime.config.RelayedSubnet;
 import io.pxereimage.runtime.config.ElectionSection;
 import io.pxereimage.runtime.config.MachineEntry;
 import io.pxereimage.runtime.config.StoreSection;
+import io.pxereimage.runtime.config.TokenEntry;
 import io.pxereimage.runtime.config.RuntimeConfig;
 import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.election.ElectionService;
@@ -108,7 +110,14 @@ public final class PxeRuntime implements AutoCloseable {
         Path tftpRoot = stageLoaders(Path.of(c.tftp().root()), Path.of(c.dataDir()));
         Path loaderDir = c.http().loaderDir() != null ? Path.of(c.http().loaderDir()) : tftpRoot;
         HttpConfig httpConfig = HttpConfig.defaults().withBind(ipv4(c.http().bind()), c.http().port())
-                .withFilesRoot(Path.of(c.http().filesRoot())).withLoaderDir(loaderDir).withApiToken(token);
+                .withFilesRoot(Path.of(c.http().filesRoot())).withLoaderDir(loaderDir).withApiToken(token)
+                .withTokens(c.http().tokens().stream().map(TokenEntry::toToken).toList())
+                .withAuditLog(Path.of(c.dataDir()).resolve("audit.jsonl"));
+        try {
+            ApiAuth.of(httpConfig.allTokens()); // apiTokenFile and a named token holding the same secret
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source + ": http." + e.getMessage(), e);
+        }
         // Deploy state (sessions, runtime plan changes, events, images) lives in the data dir; stored plan changes
         // are applied on top of the config file's machines here, before anything is served.
         // One timeline of boots, fed by the DHCP responder, the script route, the agent API and the pool.

@@ -46,6 +46,7 @@ public final class LeaseResource {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseResource.class);
     public static final int MAX_EVENTS = 10_000;
     static final int DEFAULT_EVENTS = 1_000;
+    static final long POWER_WAIT_SECONDS = 60;
 
     /** Strict: a misspelt field ({@code lables}) is refused instead of silently ignored. */
     private static final ObjectReader LEASE_REQUEST = Json.MAPPER.readerFor(PoolApi.LeaseRequest.class)
@@ -128,6 +129,44 @@ public final class LeaseResource {
     /** {@code POST /pool/{name}/clear}: 409 when the machine is in a state that cannot be cleared. */
     public CompletableFuture<ApiResponse> clear(String name) {
         return call(() -> machineAnswer(name, pool.clear(name)));
+    }
+
+    /** Admin action {@code release}: ends the lease that holds {@code name}; 409 when none does. */
+    public CompletableFuture<ApiResponse> releaseMachine(String name) {
+        return call(() -> {
+            Optional<MachineStatus> m = pool.machines().stream().filter(s -> s.name().equals(name)).findFirst();
+            if (m.isEmpty()) {
+                return noMachine(name);
+            }
+            if (m.get().lease() == null) {
+                throw new IllegalStateException("machine: " + name + " is " + m.get().state().wireName()
+                        + " and no lease holds it: nothing to release");
+            }
+            return pool.release(m.get().lease()).map(l -> ApiResponse.of(202, json(l)))
+                    .orElseGet(() -> noLease(m.get().lease()));
+        });
+    }
+
+    /**
+     * Admin action {@code power-cycle}: answers when the BMC has done it (200 with the machine), 502 when it
+     * failed, 409 while another power command runs; after {@value #POWER_WAIT_SECONDS} s 202 (still under way,
+     * its outcome becomes a pool event).
+     */
+    public CompletableFuture<ApiResponse> powerCycle(String name) {
+        CompletableFuture<Optional<MachineStatus>> f;
+        try {
+            f = pool.powerCycle(name);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failure(e));
+        }
+        return f.handle((m, t) -> t != null ? failure(t) : machineAnswer(name, m))
+                .completeOnTimeout(ApiResponse.error(202, "power-cycle: the BMC has not answered yet; its outcome will"
+                        + " be in the machine's events"), POWER_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** The pool's default image, or {@code null}. */
+    public String defaultImage() {
+        return pool.defaultImage();
     }
 
     /** {@code POST /pool/{name}/quarantine} with {@code {"reason": "..."}}: 409 when a lease holds it. */
@@ -225,6 +264,9 @@ public final class LeaseResource {
         }
         if (c instanceof IllegalStateException) {
             return ApiResponse.error(409, c.getMessage());
+        }
+        if (c instanceof PoolApi.PowerFailed) {
+            return ApiResponse.error(502, c.getMessage());
         }
         if (c instanceof PoolStore.CapExceeded) {
             return ApiResponse.error(429, "client: " + c.getMessage());

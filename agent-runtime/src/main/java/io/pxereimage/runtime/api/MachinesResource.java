@@ -36,6 +36,10 @@ public final class MachinesResource {
         this.registry = registry;
     }
 
+    public MachineRegistry registry() {
+        return registry;
+    }
+
     public ApiResponse list() {
         return ApiResponse.of(200, registry.list().stream().map(MachineJson::from).toList());
     }

@@ -1,5 +1,7 @@
 package io.pxereimage.runtime.config;
 
+import java.util.List;
+
 /**
  * HTTP settings: boot scripts, files, loaders and the REST API share one port.
  *
@@ -9,9 +11,11 @@ package io.pxereimage.runtime.config;
  * @param apiToken the bearer token for the API; prefer {@code apiTokenFile} so it stays out of the config file
  * @param apiTokenFile a file holding the bearer token
  * @param bind the address to listen on; {@code 0.0.0.0} (default) for every interface
+ * @param tokens named tokens with a role ({@code admin} or {@code viewer}); {@code apiToken}/{@code apiTokenFile} is
+ *               the token {@code admin}, role admin
  */
 public record HttpSection(Integer port, String filesRoot, String loaderDir, String apiToken, String apiTokenFile,
-        String bind) {
+        String bind, List<TokenEntry> tokens) {
     public HttpSection {
         port = Fields.port("port", port, 8080);
         bind = bind == null ? "0.0.0.0" : bind;
@@ -23,6 +27,20 @@ public record HttpSection(Integer port, String filesRoot, String loaderDir, Stri
         if (apiToken != null && apiToken.length() < 16) {
             throw new IllegalArgumentException("apiToken: use at least 16 characters");
         }
+        tokens = tokens == null ? List.of() : List.copyOf(tokens);
+        Fields.unique("tokens", tokens.stream().map(TokenEntry::name).toList());
+        if ((apiToken != null || apiTokenFile != null)
+                && tokens.stream().anyMatch(t -> t.name().equals(io.pxereimage.runtime.api.ApiToken.ADMIN_NAME))) {
+            throw new IllegalArgumentException("tokens: the name admin belongs to apiToken/apiTokenFile; pick another");
+        }
+        java.util.Map<String, String> bySecret = new java.util.HashMap<>();
+        for (TokenEntry t : tokens) {
+            String other = bySecret.putIfAbsent(TokenEntry.read(t.file()), t.name());
+            if (other != null) {
+                throw new IllegalArgumentException("tokens: " + other + " and " + t.name() + " have the same token;"
+                        + " give each its own");
+            }
+        }
     }
 
     /** Hides the token from logs and error messages. */
@@ -30,6 +48,6 @@ public record HttpSection(Integer port, String filesRoot, String loaderDir, Stri
     public String toString() {
         return "HttpSection[port=" + port + ", filesRoot=" + filesRoot + ", loaderDir=" + loaderDir
                 + ", apiToken=" + (apiToken == null ? "none" : "***") + ", apiTokenFile=" + apiTokenFile
-                + ", bind=" + bind + "]";
+                + ", bind=" + bind + ", tokens=" + tokens + "]";
     }
 }

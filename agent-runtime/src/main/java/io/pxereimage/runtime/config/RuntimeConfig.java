@@ -48,7 +48,7 @@ public record RuntimeConfig(
         dataDir = dataDir == null ? "/var/lib/pxe-runtime" : dataDir;
         dhcp = dhcp == null ? DhcpSection.defaults(null) : dhcp;
         tftp = tftp == null ? new TftpSection(null, null, null, null, null) : tftp;
-        http = http == null ? new HttpSection(null, null, null, null, null, null) : http;
+        http = http == null ? new HttpSection(null, null, null, null, null, null, null) : http;
         boot = boot == null ? new BootSection(null, null, null) : boot;
         agent = agent == null ? new AgentSection(null, null) : agent;
         pool = pool == null ? PoolSection.defaults() : pool;

@@ -17,12 +17,14 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.pxereimage.runtime.api.ActionsResource;
 import io.pxereimage.runtime.api.AgentResource;
 import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.api.ApiResponse;
 import io.pxereimage.runtime.api.DeployResource;
 import io.pxereimage.runtime.api.LeaseResource;
 import io.pxereimage.runtime.api.MachinesResource;
+import io.pxereimage.runtime.audit.AuditLog;
 import io.pxereimage.runtime.election.ElectionStatus;
 
 /**
@@ -47,6 +49,8 @@ final class ApiRoute {
     private final AgentResource agent;
     private final DeployResource deploy;
     private final LeaseResource pool;
+    private final ActionsResource actions;
+    private volatile AuditLog audit = new AuditLog(null, java.time.Clock.systemUTC());
     private volatile Duration sseKeepAlive = SseStream.DEFAULT_KEEPALIVE;
     private volatile Supplier<ElectionStatus> election;
 
@@ -69,6 +73,12 @@ final class ApiRoute {
         this.agent = agent;
         this.deploy = deploy;
         this.pool = pool;
+        this.actions = new ActionsResource(machines.registry(), deploy, pool);
+    }
+
+    /** Where state-changing calls are recorded (default: memory only). */
+    void audit(AuditLog log) {
+        this.audit = log;
     }
 
     /** How often an idle event stream gets a {@code : keepalive} comment (tests shorten it). */
@@ -84,22 +94,27 @@ final class ApiRoute {
     void serve(Exchange ex, String uri, HttpHeaders headers, byte[] body) {
         String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         String baseUrl = BootScripts.baseUrl(headers.get(HttpHeaderNames.HOST), ex.ctx.channel().localAddress());
+        String method = ex.method.name();
+        String sub = ex.path.substring(PREFIX.length());
+        // Agent endpoints carry their own credentials (boot, session, ready tokens): no principal, not audited.
+        ApiAuth.Decision decision = sub.startsWith("/agent/") ? null : auth.authorize(authorization, !isRead(method));
+        Audited audited = decision == null || isRead(method) ? null : new Audited(decision, sub, body);
         Map<String, List<String>> query;
         try {
             query = new QueryStringDecoder(uri).parameters();
         } catch (IllegalArgumentException e) {
-            write(ex, ApiResponse.error(400, "query: malformed"));
+            write(ex, ApiResponse.error(400, "query: malformed"), audited);
             return;
         }
         if (HttpMethod.GET.equals(ex.method) && ex.path.equals(PREFIX + "/events")
                 && eventStream(headers.get(HttpHeaderNames.ACCEPT))) {
-            stream(ex, query, authorization, headers.get("Last-Event-ID"));
+            stream(ex, query, decision, headers.get("Last-Event-ID"));
             return;
         }
-        CompletableFuture<ApiResponse> answer = dispatch(ex.method.name(), ex.path.substring(PREFIX.length()),
-                query, authorization, body, baseUrl, () -> ex.ctx.channel().isActive());
+        CompletableFuture<ApiResponse> answer = dispatch(method, sub, query, decision, authorization, body, baseUrl,
+                () -> ex.ctx.channel().isActive());
         if (answer.isDone() && !answer.isCompletedExceptionally()) {
-            write(ex, answer.join());
+            write(ex, answer.join(), audited);
             return;
         }
         // Reading stays on while the answer is pending, so a poller that hangs up is seen (channel inactive) and
@@ -109,15 +124,42 @@ final class ApiRoute {
                 LOG.warn("HTTP API {} {}: unexpected error", ex.method.name(), StaticFiles.printable(ex.path),
                         failure);
             }
-            write(ex, failure != null ? ApiResponse.error(500, "internal error") : r);
+            write(ex, failure != null ? ApiResponse.error(500, "internal error") : r, audited);
         }));
     }
 
+    /** A state-changing call to record once answered: who asked, and what (never the body itself). */
+    private record Audited(ApiAuth.Decision decision, String sub, byte[] body) {
+    }
+
+    private void record(Exchange ex, Audited a, ApiResponse r) {
+        ApiAuth.Principal who = a.decision().principal();
+        String action;
+        String target;
+        if (a.sub().equals("/actions")) {
+            ActionsResource.Asked asked = ActionsResource.asked(a.body());
+            action = asked.action();
+            target = asked.machine();
+        } else {
+            String[] p = a.sub().split("/", -1); // "", type, id, verb
+            String type = p.length > 1 ? p[1] : "";
+            target = p.length > 2 && !p[2].isEmpty() ? StaticFiles.printable(p[2]) : null;
+            String verb = p.length > 3 ? p[3] : switch (ex.method.name()) {
+                case "POST" -> "create";
+                default -> ex.method.name().toLowerCase(Locale.ROOT);
+            };
+            action = StaticFiles.printable(type + "." + verb);
+        }
+        String detail = r.body() instanceof ApiResponse.Error e ? e.error() : null;
+        audit.record(who == null ? null : who.name(), who == null ? null : who.role().wireName(), ex.method.name(),
+                StaticFiles.printable(ex.path), action, target, r.status(), detail);
+    }
+
     /** {@code GET /events} as Server-Sent Events; {@code Last-Event-ID} (a reconnect) wins over {@code ?after=}. */
-    private void stream(Exchange ex, Map<String, List<String>> query, String authorization, String lastEventId) {
-        Optional<ApiResponse> denied = auth.check(authorization, false);
-        if (denied.isPresent()) {
-            write(ex, denied.get());
+    private void stream(Exchange ex, Map<String, List<String>> query, ApiAuth.Decision decision,
+            String lastEventId) {
+        if (!decision.allowed()) {
+            write(ex, decision.refusal());
             return;
         }
         if (pool == null) {
@@ -138,6 +180,18 @@ final class ApiRoute {
         return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/event-stream");
     }
 
+    private void write(Exchange ex, ApiResponse r, Audited audited) {
+        if (audited != null) {
+            try {
+                record(ex, audited, r);
+            } catch (RuntimeException e) {
+                LOG.warn("HTTP API {} {}: cannot record it in the audit log", ex.method.name(),
+                        StaticFiles.printable(ex.path), e);
+            }
+        }
+        write(ex, r);
+    }
+
     private static void write(Exchange ex, ApiResponse r) {
         boolean mutation = !isRead(ex.method.name());
         // An agent posts events every second while it writes: successful agent calls other than register are
@@ -154,7 +208,8 @@ final class ApiRoute {
 
     /** Pure routing for synchronous endpoints (tests): method + path below {@code /api/v1} -> response. */
     ApiResponse dispatch(String method, String sub, String authorization, byte[] body) {
-        return dispatch(method, sub, Map.of(), authorization, body, "http://localhost", () -> true).join();
+        ApiAuth.Decision d = sub.startsWith("/agent/") ? null : auth.authorize(authorization, !isRead(method));
+        return dispatch(method, sub, Map.of(), d, authorization, body, "http://localhost", () -> true).join();
     }
 
     /**
@@ -162,7 +217,7 @@ final class ApiRoute {
      * @param baseUrl how the client reached us, for URLs handed to agents
      */
     CompletableFuture<ApiResponse> dispatch(String method, String sub, Map<String, List<String>> query,
-            String authorization, byte[] body, String baseUrl, BooleanSupplier alive) {
+            ApiAuth.Decision decision, String authorization, byte[] body, String baseUrl, BooleanSupplier alive) {
         if (sub.equals("/agent/ready")) {
             // The booted OS has no admin token: the ready token in the query is its credential.
             return pool == null ? done(noPool())
@@ -171,9 +226,16 @@ final class ApiRoute {
         if (sub.startsWith("/agent/")) {
             return agent == null ? done(noDeploy()) : agent(method, sub, query, authorization, body, baseUrl, alive);
         }
-        Optional<ApiResponse> denied = auth.check(authorization, !isRead(method));
-        if (denied.isPresent()) {
-            return CompletableFuture.completedFuture(denied.get());
+        if (!decision.allowed()) {
+            return done(decision.refusal());
+        }
+        if (sub.equals("/audit")) {
+            return done(!isRead(method) ? notAllowed("GET") : !decision.principal().admin()
+                    ? ApiResponse.error(403, "role: the audit log is for admin tokens")
+                    : auditList(first(query, "limit")));
+        }
+        if (sub.equals("/actions")) {
+            return method.equals("POST") ? actions.act(body) : done(notAllowed("POST"));
         }
         if (deploy != null && method.equals("POST") && sub.equals("/images")) {
             return deploy.addImage(body);
@@ -308,6 +370,22 @@ final class ApiRoute {
             return isRead(method) ? deploy.agents() : notAllowed("GET");
         }
         return notFound(sub);
+    }
+
+    /** {@code GET /audit?limit=N}: the newest N entries (default 100, at most 1000), newest last. */
+    private ApiResponse auditList(String limit) {
+        int n = 100;
+        if (limit != null && !limit.isEmpty()) {
+            try {
+                n = Integer.parseInt(limit.strip());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 1 || n > AuditLog.IN_MEMORY) {
+                return ApiResponse.error(400, "limit: must be a number from 1 to " + AuditLog.IN_MEMORY);
+            }
+        }
+        return ApiResponse.of(200, audit.recent(n));
     }
 
     private static CompletableFuture<ApiResponse> done(ApiResponse r) {

@@ -36,6 +36,7 @@ import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.api.DeployResource;
 import io.pxereimage.runtime.api.LeaseResource;
 import io.pxereimage.runtime.api.MachinesResource;
+import io.pxereimage.runtime.audit.AuditLog;
 import io.pxereimage.runtime.net.NettyTransport;
 import io.pxereimage.runtime.boot.MachineRegistry;
 import io.pxereimage.runtime.concurrent.Shutdown;
@@ -75,6 +76,7 @@ public final class HttpServer implements AutoCloseable {
     /** Runs pool calls (store transactions) off the event loops; null without a pool. */
     private final ExecutorService poolWorker;
     private final AtomicInteger open = new AtomicInteger();
+    private final AuditLog audit;
     private EventLoopGroup group;
     private Channel serverChannel;
 
@@ -103,11 +105,13 @@ public final class HttpServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.api = new ApiRoute(new MachinesResource(registry), new ApiAuth(config.apiToken()),
+        this.api = new ApiRoute(new MachinesResource(registry), ApiAuth.of(config.allTokens()),
                 deploy == null ? null : new AgentResource(deploy), deploy == null ? null : new DeployResource(deploy),
                 pool == null ? null : new LeaseResource(pool, poolWorker));
         this.scripts = new BootScripts(registry, deploy == null ? null : deploy.deployBoot());
         scripts.boots = deploy == null ? null : deploy.boots();
+        this.audit = new AuditLog(config.auditLog(), java.time.Clock.systemUTC());
+        api.audit(audit);
         this.routes = new Routes(scripts, files, api, deploy == null ? null : deploy.images(), prometheus(meters),
                 metrics);
     }
@@ -175,7 +179,9 @@ public final class HttpServer implements AutoCloseable {
         serverChannel = bound.channel();
         LOG.info("HTTP server listening on {} ({}, files {}, loaders {}, API {})", localAddress(),
                 transport.name(), config.filesRoot() == null ? "none" : config.filesRoot(), config.loaderDir(),
-                config.apiToken() == null ? "read-only (no token)" : "token required");
+                config.allTokens().isEmpty() ? "read-only (no token)"
+                        : config.allTokens().size() + " tokens: " + config.allTokens().stream()
+                                .map(t -> t.name() + " (" + t.role().wireName() + ")").toList());
         return port();
     }
 
@@ -219,6 +225,7 @@ public final class HttpServer implements AutoCloseable {
             // After the event loops: closing event streams unsubscribes on this worker.
             Shutdown.finishRunning(poolWorker, "pool API worker"); // a request in flight commits before the store closes
         }
+        audit.close();
     }
 
     private final class Initializer extends ChannelInitializer<SocketChannel> {

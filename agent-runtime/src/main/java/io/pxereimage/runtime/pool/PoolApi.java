@@ -68,6 +68,29 @@ public interface PoolApi {
     /** Admin: takes a machine that no lease holds out of the pool until {@link #clear}. */
     Optional<MachineStatus> quarantine(String machine, String why);
 
+    /**
+     * Admin: power-cycles a machine through its BMC (on when it is off), whatever its state; its state does not
+     * change. Completes with the machine when the BMC has done it; fails with {@link IllegalStateException} (409)
+     * when a power command for it is already under way, with {@link PowerFailed} (502) when the BMC refuses.
+     * Empty when there is no such pool machine.
+     */
+    default java.util.concurrent.CompletableFuture<Optional<MachineStatus>> powerCycle(String machine) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new IllegalStateException("power-cycle: this pool cannot power machines"));
+    }
+
+    /** The image a lease (or an admin's reimage) gets when it names none; {@code null} when the pool has none. */
+    default String defaultImage() {
+        return null;
+    }
+
+    /** The BMC failed a command an admin asked for. */
+    final class PowerFailed extends RuntimeException {
+        public PowerFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** The booted OS reports it is up (its first-boot ready URL). False if the token is unknown. */
     boolean ready(String token);
 

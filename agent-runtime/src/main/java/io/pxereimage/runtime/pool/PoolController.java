@@ -700,6 +700,61 @@ public final class PoolController implements PoolApi, JobQueue.Listener, AutoClo
     }
 
     @Override
+    public String defaultImage() {
+        return settings.defaultImage();
+    }
+
+    @Override
+    public CompletableFuture<Optional<MachineStatus>> powerCycle(String machine) {
+        CompletableFuture<Optional<MachineStatus>> done = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                try {
+                    PoolMachine spec = machines.get(machine);
+                    Optional<MachineStatus> m = store.machine(machine);
+                    if (m.isEmpty()) {
+                        done.complete(m);
+                        return;
+                    }
+                    if (spec == null) {
+                        throw new IllegalStateException("machine " + machine + " is driven by site " + m.get().owner()
+                                + ", not this runtime: power-cycle it there");
+                    }
+                    if (powerCommands.busy(machine)) {
+                        throw new IllegalStateException("machine " + machine + ": a power command is under way ("
+                                + m.get().state() + "); try again when it is done");
+                    }
+                    note(m.get(), "admin", "power cycle asked by an admin via " + spec.bmc().driver());
+                    // Not through runPower: an admin's cycle must not fail the machine or move its lease.
+                    powerCommands.run(spec, PowerCommands.CYCLE, failure -> {
+                        try {
+                            Optional<MachineStatus> now = store.machine(machine);
+                            if (failure != null) {
+                                note(now.orElse(m.get()), "admin", "power cycle failed: BMC (" + spec.bmc().driver()
+                                        + " " + spec.bmc().address() + "): " + failure.getMessage());
+                                done.completeExceptionally(new PowerFailed("power-cycle: BMC (" + spec.bmc().driver()
+                                        + "): " + failure.getMessage(), failure));
+                            } else {
+                                note(now.orElse(m.get()), "admin", "power cycled by an admin");
+                                done.complete(now);
+                            }
+                        } catch (SQLException e) {
+                            done.completeExceptionally(unavailable(e));
+                        }
+                    });
+                } catch (SQLException e) {
+                    done.completeExceptionally(unavailable(e));
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            done.completeExceptionally(new PoolUnavailable("the runtime is stopping", stopping));
+        }
+        return done;
+    }
+
+    @Override
     public boolean ready(String token) {
         if (token == null || token.isBlank()) {
             return false;

@@ -35,6 +35,15 @@ final class PowerCommands implements AutoCloseable {
         }
     };
 
+    /** Power cycle for an admin: cycle a machine that is on, switch on one that is off. */
+    static final Work CYCLE = d -> {
+        if (d.status() == PowerDriver.State.OFF) {
+            d.on();
+        } else {
+            d.cycle();
+        }
+    };
+
     private final Function<PoolMachine, PowerDriver> factory;
     private final Map<String, PowerDriver> drivers = new ConcurrentHashMap<>();
     private final Set<String> busy = ConcurrentHashMap.newKeySet();

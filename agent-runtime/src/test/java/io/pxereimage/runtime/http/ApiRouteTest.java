@@ -17,7 +17,7 @@ import io.pxereimage.runtime.election.ElectionStatus;
 class ApiRouteTest {
     final MachineRegistry registry = new MachineRegistry();
     final ApiRoute withToken = new ApiRoute(new MachinesResource(registry), new ApiAuth("t0ken"));
-    final ApiRoute readOnly = new ApiRoute(new MachinesResource(registry), new ApiAuth(null));
+    final ApiRoute readOnly = new ApiRoute(new MachinesResource(registry), new ApiAuth((String) null));
     static final byte[] BODY = "{\"kernel\":\"vmlinuz\"}".getBytes(StandardCharsets.UTF_8);
 
     @Test

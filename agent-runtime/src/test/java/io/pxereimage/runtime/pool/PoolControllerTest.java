@@ -1,6 +1,7 @@
 package io.pxereimage.runtime.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -334,6 +335,24 @@ class PoolControllerTest {
             }
             Thread.sleep(10);
         }
+    }
+
+    @Test
+    void anAdminPowerCycleGoesThroughTheBmcAndLeavesStateAndLeaseAlone() throws Exception {
+        FakeBmc bmc = bmcs.get("m1");
+        MachineStatus after = pool.powerCycle("m1").get(5, java.util.concurrent.TimeUnit.SECONDS).orElseThrow();
+        assertThat(bmc.calls).containsExactly("status", "on"); // it was off: switched on
+        assertThat(after.state()).isEqualTo(MachineState.AVAILABLE);
+        pool.powerCycle("m1").get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(bmc.calls).containsExactly("status", "on", "status", "cycle");
+        assertThat(pool.events(0, "m1", null, 100)).extracting(PoolEvent::message)
+                .contains("power cycle asked by an admin via ipmi", "power cycled by an admin");
+
+        bmc.error = new PowerException(PowerException.Kind.AUTH, "wrong password", null);
+        assertThatThrownBy(() -> pool.powerCycle("m1").get(5, java.util.concurrent.TimeUnit.SECONDS))
+                .hasCauseInstanceOf(PoolApi.PowerFailed.class).hasMessageContaining("wrong password");
+        assertThat(state("m1")).isEqualTo(MachineState.AVAILABLE); // an admin's failed cycle fails nothing
+        assertThat(pool.powerCycle("nope").get(5, java.util.concurrent.TimeUnit.SECONDS)).isEmpty();
     }
 
     static final class FakeBmc implements PowerDriver {

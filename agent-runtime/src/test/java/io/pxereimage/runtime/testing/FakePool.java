@@ -247,6 +247,26 @@ public final class FakePool implements PoolApi {
                         : l.endedAt());
     }
 
+    /** Machines an admin power-cycled, in order. */
+    public final List<String> powerCycles = new CopyOnWriteArrayList<>();
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Optional<MachineStatus>> powerCycle(String machine) {
+        synchronized (this) {
+            touch();
+            MachineStatus m = machines.get(machine);
+            if (m != null) {
+                powerCycles.add(machine);
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(Optional.ofNullable(m));
+        }
+    }
+
+    @Override
+    public String defaultImage() {
+        return "demo";
+    }
+
     @Override
     public List<io.pxereimage.runtime.pool.SiteStatus> sites() {
         return sites;

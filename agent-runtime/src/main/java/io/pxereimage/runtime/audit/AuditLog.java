@@ -1,0 +1,145 @@
+package io.pxereimage.runtime.audit;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.pxereimage.runtime.device.Json;
+
+/**
+ * Who changed what, and when: one JSON line per state-changing API call and per admin action, allowed or
+ * refused, appended to {@code <dataDir>/audit.jsonl} (opened for APPEND only, flushed line by line, never
+ * rewritten). The newest {@value #IN_MEMORY} entries are also kept in memory for {@code GET /api/v1/audit}; the
+ * tail of the file is read back at start.
+ *
+ * <p>What goes in is decided by the callers, and is never a request body or a token: the token's name, the
+ * method and path (no query string: {@code ?token=} may be a credential), the status and a short detail.
+ */
+public final class AuditLog implements AutoCloseable {
+    public static final int IN_MEMORY = 1000;
+    private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
+    private static final ObjectMapper JSON = Json.newMapper();
+
+    /**
+     * One entry.
+     *
+     * @param who the token's name ({@code anonymous} without tokens, {@code null} when the token was unknown)
+     * @param role {@code admin}, {@code viewer}, or {@code null} when unknown
+     * @param action what was asked ({@code reimage}, {@code leases.create}, ...)
+     * @param target the machine, lease or plan it was about, or {@code null}
+     * @param status the HTTP status answered
+     * @param detail the refusal's reason or a short outcome, or {@code null}
+     */
+    public record Entry(Instant time, String who, String role, String method, String path, String action,
+            String target, int status, String detail) {
+    }
+
+    private final Path file;
+    private final Clock clock;
+    private final Deque<Entry> recent = new ArrayDeque<>();
+    private BufferedWriter out;
+
+    /** @param file {@code audit.jsonl}, or {@code null} for memory only (tests, embedded servers) */
+    public AuditLog(Path file, Clock clock) {
+        this.file = file;
+        this.clock = clock;
+        if (file != null) {
+            readTail();
+        }
+    }
+
+    /** Appends an entry stamped now; returns it. A failing disk is logged, never thrown at the caller. */
+    public Entry record(String who, String role, String method, String path, String action, String target,
+            int status, String detail) {
+        Entry e = new Entry(clock.instant(), who, role, method, path, action, target, status, clip(detail));
+        synchronized (this) {
+            recent.addLast(e);
+            while (recent.size() > IN_MEMORY) {
+                recent.removeFirst();
+            }
+            write(e);
+        }
+        return e;
+    }
+
+    /** The newest {@code limit} entries, newest last. */
+    public synchronized List<Entry> recent(int limit) {
+        List<Entry> all = new ArrayList<>(recent);
+        return all.subList(Math.max(0, all.size() - limit), all.size());
+    }
+
+    private void write(Entry e) {
+        if (file == null) {
+            return;
+        }
+        try {
+            if (out == null) {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            }
+            out.write(JSON.writeValueAsString(e));
+            out.write('\n');
+            out.flush();
+        } catch (IOException ex) {
+            LOG.warn("audit: cannot append to {}: {}", file, ex.getMessage());
+        }
+    }
+
+    private void readTail() {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    recent.addLast(JSON.readValue(line, Entry.class));
+                } catch (IOException torn) {
+                    continue; // a torn last line after a crash
+                }
+                if (recent.size() > IN_MEMORY) {
+                    recent.removeFirst();
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("audit: cannot read {}: {}", file, e.getMessage());
+        }
+    }
+
+    private static String clip(String s) {
+        if (s == null) {
+            return null;
+        }
+        String cut = s.length() > 500 ? s.substring(0, 500) + "..." : s;
+        return cut.replaceAll("\\p{Cntrl}", " ");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // every line was flushed as it was written
+            }
+            out = null;
+        }
+    }
+}
