@@ -169,6 +169,12 @@ public final class PxeRuntime implements AutoCloseable {
                         + (multicast.settings().automatic() ? " (gathering window "
                                 + c.multicast().windowSeconds() + " s)" : " (explicit sessions only)"))
                 + (fallback != null ? ", ANSWERING UNKNOWN CLIENTS" : "");
+        if (tftp != null) {
+            tftp.withActivity(http.activity());
+        }
+        if (dhcp != null) {
+            dhcp.withActivity(http.activity());
+        }
         PxeRuntime runtime = new PxeRuntime(machines, meters, http, tftp, dhcp, deploy, pool, database,
                 summary + (c.election() == null ? "" : ", election weight " + c.election().weight()));
         runtime.multicast = multicast;
@@ -287,7 +293,8 @@ public final class PxeRuntime implements AutoCloseable {
         DhcpSection d = DhcpSection.defaults(q.mode().name());
         PxeConfig pc = pxeConfig(q.mode(), nic.address(), nic, d, q.dataDir(), "--interface");
         PxeServer dhcp = new PxeServer(pc, new BootPlanner(machines, Loaders.DEBIAN, q.httpPort()), machines, meters)
-                .trackBoots(boots);
+                .trackBoots(boots).withActivity(http.activity());
+        tftp.withActivity(http.activity());
         String who = plans.isEmpty() ? "EVERY PXE CLIENT on " + q.interfaceName() : q.macs().toString();
         String summary = "boot " + q.kernel() + " for " + who + ", dhcp " + q.mode().name().toLowerCase()
                 + " on " + nic.address().getHostAddress() + "/" + nic.prefixLength();

@@ -19,6 +19,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ArchitectureTest {
     private static final Path SRC = Path.of("src/main/java/io/pxereimage/runtime");
 
+    /** The activity log is fed by servers and handlers only: the codecs of a mixed package stay free of it. */
+    @ParameterizedTest(name = "{0} must not import the activity log")
+    @CsvSource({"tftp/TftpCodec.java", "tftp/TftpPacket.java", "tftp/TftpOptions.java", "pxe/PxeReplies.java",
+        "pxe/ClientInfo.java"})
+    void codecsDoNotRecordActivity(String file) throws IOException {
+        assertThat(Files.readAllLines(SRC.resolve(file))).noneMatch(l -> l.contains("runtime.activity"));
+    }
+
     @ParameterizedTest(name = "{0} must not import {1}")
     @CsvSource({
         "dhcp, io.pxereimage.runtime.boot",
@@ -51,6 +59,9 @@ class ArchitectureTest {
         "election, io.pxereimage.runtime.config",
         "pxe, io.pxereimage.runtime.election",
         "audit, io.netty",
+        "activity, io.netty",
+        "dhcp, io.pxereimage.runtime.activity",
+        "boot, io.pxereimage.runtime.activity",
         "audit, io.pxereimage.runtime.http",
         "audit, io.pxereimage.runtime.api",
         "timeline, io.netty",

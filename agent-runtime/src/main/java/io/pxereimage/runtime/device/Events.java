@@ -69,6 +69,10 @@ public final class Events implements AutoCloseable {
         listeners.add(l);
     }
 
+    public void removeListener(Consumer<Event> l) {
+        listeners.remove(l);
+    }
+
     /** Events oldest first; only those of {@code machine} when it is not {@code null}. */
     public synchronized List<Event> list(String machine) {
         List<Event> out = new ArrayList<>();

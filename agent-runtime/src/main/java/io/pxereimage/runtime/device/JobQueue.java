@@ -52,6 +52,10 @@ public final class JobQueue {
 
     /** Told about job transitions, outside the queue's lock. */
     public interface Listener {
+        /** A job was queued (or held for a multicast session). */
+        default void queued(JobRecord job) {
+        }
+
         default void started(JobRecord job) {
         }
 
@@ -88,6 +92,10 @@ public final class JobQueue {
         listeners.add(l);
     }
 
+    public void removeListener(Listener l) {
+        listeners.remove(l);
+    }
+
     /** Queues a job built by {@code make} from a fresh id, and hands it to a waiting poll if there is one. */
     public JobRecord enqueue(MacAddress mac, String machine, Function<String, Job> make) {
         return enqueue(mac, machine, make, false);
@@ -114,6 +122,8 @@ public final class JobQueue {
             trim();
         }
         LOG.info("job {} {} {} for {}", r.id(), JobTypes.name(r.job()), hold ? "held" : "queued", machine);
+        JobRecord queuedJob = r;
+        listeners.forEach(l -> l.queued(queuedJob));
         dispatch(mac);
         return r;
     }

@@ -24,7 +24,9 @@ import io.pxereimage.runtime.api.ApiResponse;
 import io.pxereimage.runtime.api.DeployResource;
 import io.pxereimage.runtime.api.LeaseResource;
 import io.pxereimage.runtime.api.MachinesResource;
+import io.pxereimage.runtime.activity.Activity;
 import io.pxereimage.runtime.audit.AuditLog;
+import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.election.ElectionStatus;
 
 /**
@@ -50,6 +52,8 @@ final class ApiRoute {
     private final DeployResource deploy;
     private final LeaseResource pool;
     private final ActionsResource actions;
+    private volatile DeployServices deployServices;
+    private volatile Activity activity;
     private volatile AuditLog audit = new AuditLog(null, java.time.Clock.systemUTC());
     private volatile Duration sseKeepAlive = SseStream.DEFAULT_KEEPALIVE;
     private volatile Supplier<ElectionStatus> election;
@@ -74,6 +78,12 @@ final class ApiRoute {
         this.deploy = deploy;
         this.pool = pool;
         this.actions = new ActionsResource(machines.registry(), deploy, pool);
+    }
+
+    /** The sources of {@code GET /live} and {@code GET /activity} (either may be null). */
+    void live(DeployServices deploy, Activity recent) {
+        this.deployServices = deploy;
+        this.activity = recent;
     }
 
     /** Where state-changing calls are recorded (default: memory only). */
@@ -109,6 +119,14 @@ final class ApiRoute {
         if (HttpMethod.GET.equals(ex.method) && ex.path.equals(PREFIX + "/events")
                 && eventStream(headers.get(HttpHeaderNames.ACCEPT))) {
             stream(ex, query, decision, headers.get("Last-Event-ID"));
+            return;
+        }
+        if (HttpMethod.GET.equals(ex.method) && sub.equals("/live")) {
+            if (!decision.allowed()) {
+                write(ex, decision.refusal());
+                return;
+            }
+            LiveStream.start(ex, pool, deployServices, activity, sseKeepAlive);
             return;
         }
         CompletableFuture<ApiResponse> answer = dispatch(method, sub, query, decision, authorization, body, baseUrl,
@@ -173,7 +191,7 @@ final class ApiRoute {
             write(ex, ApiResponse.error(400, e.getMessage()));
             return;
         }
-        SseStream.start(ex, pool, after, first(query, "machine"), first(query, "lease"), sseKeepAlive);
+        PoolEventStream.start(ex, pool, after, first(query, "machine"), first(query, "lease"), sseKeepAlive);
     }
 
     private static boolean eventStream(String accept) {
@@ -233,6 +251,12 @@ final class ApiRoute {
             return done(!isRead(method) ? notAllowed("GET") : !decision.principal().admin()
                     ? ApiResponse.error(403, "role: the audit log is for admin tokens")
                     : auditList(first(query, "limit")));
+        }
+        if (sub.equals("/activity")) {
+            return done(isRead(method) ? activityList(first(query, "limit")) : notAllowed("GET"));
+        }
+        if (sub.equals("/live")) {
+            return done(notAllowed("GET"));
         }
         if (sub.equals("/actions")) {
             return method.equals("POST") ? actions.act(body) : done(notAllowed("POST"));
@@ -370,6 +394,23 @@ final class ApiRoute {
             return isRead(method) ? deploy.agents() : notAllowed("GET");
         }
         return notFound(sub);
+    }
+
+    /** {@code GET /activity?limit=N}: the newest N lines (default and at most {@value Activity#CAPACITY}). */
+    private ApiResponse activityList(String limit) {
+        Activity a = activity;
+        int n = Activity.CAPACITY;
+        if (limit != null && !limit.isEmpty()) {
+            try {
+                n = Integer.parseInt(limit.strip());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 1 || n > Activity.CAPACITY) {
+                return ApiResponse.error(400, "limit: must be a number from 1 to " + Activity.CAPACITY);
+            }
+        }
+        return ApiResponse.of(200, a == null ? List.of() : a.recent(n));
     }
 
     /** {@code GET /audit?limit=N}: the newest N entries (default 100, at most 1000), newest last. */

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.pxereimage.runtime.activity.Activity;
 import io.pxereimage.runtime.boot.BootSpec;
 import io.pxereimage.runtime.boot.DeployEnvironment;
 import io.pxereimage.runtime.boot.IpxeScripts;
@@ -57,6 +58,9 @@ final class BootScripts {
         Optional<MachinePlan> plan = registry.planFor(mac);
         if (plan.isEmpty()) {
             LOG.info("HTTP script {} -> no boot plan (404, from {})", mac, Routes.remote(ex.ctx));
+            if (ex.activity != null) {
+                ex.activity.record(Activity.Kind.HTTP, mac, "script /boot/" + mac + ".ipxe -> 404 no boot plan");
+            }
             ex.text(HttpResponseStatus.NOT_FOUND, "no boot plan for " + mac);
             return;
         }
@@ -75,6 +79,10 @@ final class BootScripts {
             }
             LOG.info("HTTP script {} -> {}{}", mac, p.name(), p.action() == MachinePlan.Action.DEPLOY
                     ? " (deploy environment)" : "");
+            if (ex.activity != null) {
+                ex.activity.record(Activity.Kind.HTTP, mac, "script /boot/" + mac + ".ipxe -> "
+                        + p.action().name().toLowerCase(java.util.Locale.ROOT));
+            }
         }
         ex.send(HttpResponseStatus.OK, Exchange.TEXT, script.getBytes(StandardCharsets.UTF_8),
                 Map.of("Cache-Control", "no-store"), false);

@@ -29,6 +29,8 @@ final class Exchange {
     final String path;
     final boolean keepAlive;
     final HttpMetrics metrics;
+    /** Where boot scripts and files served are recorded; null: nowhere. Set by the router. */
+    io.pxereimage.runtime.activity.Activity activity;
     String route = "other";
 
     Exchange(ChannelHandlerContext ctx, HttpMethod method, String path, boolean keepAlive, HttpMetrics metrics) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pxereimage.runtime.activity.Activity;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -105,6 +106,10 @@ final class FileSender {
         stream(ex, resp, channel, start, count, length);
     }
 
+    private static java.net.InetAddress clientAddress(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
+    }
+
     private static void stream(Exchange ex, HttpResponse resp, FileChannel channel, long start, long count,
             long length) {
         ChannelHandlerContext ctx = ex.ctx;
@@ -124,6 +129,11 @@ final class FileSender {
                 ex.metrics.bytes(bytes);
                 double secs = Math.max(1e-6, (System.nanoTime() - began) / 1e9);
                 String what = count == length ? "" : " range " + start + "-" + (start + count - 1) + "/" + length;
+                if (ex.activity != null) {
+                    ex.activity.record(Activity.Kind.HTTP, clientAddress(ctx), "file " + ex.path + what + " "
+                            + (f.isSuccess() ? size(count) + " in " + String.format(Locale.ROOT, "%.1f", secs) + " s"
+                            : "aborted after " + size(bytes) + " of " + size(count)));
+                }
                 if (f.isSuccess()) {
                     LOG.info("HTTP file {}{} {} in {} s ({}/s) to {}", ex.path, what, size(count),
                             String.format(Locale.ROOT, "%.3f", secs), size((long) (count / secs)), remote(ctx));

@@ -36,6 +36,7 @@ import io.pxereimage.runtime.api.ApiAuth;
 import io.pxereimage.runtime.api.DeployResource;
 import io.pxereimage.runtime.api.LeaseResource;
 import io.pxereimage.runtime.api.MachinesResource;
+import io.pxereimage.runtime.activity.Activity;
 import io.pxereimage.runtime.audit.AuditLog;
 import io.pxereimage.runtime.net.NettyTransport;
 import io.pxereimage.runtime.boot.MachineRegistry;
@@ -77,6 +78,7 @@ public final class HttpServer implements AutoCloseable {
     private final ExecutorService poolWorker;
     private final AtomicInteger open = new AtomicInteger();
     private final AuditLog audit;
+    private final Activity activity;
     private EventLoopGroup group;
     private Channel serverChannel;
 
@@ -112,8 +114,12 @@ public final class HttpServer implements AutoCloseable {
         scripts.boots = deploy == null ? null : deploy.boots();
         this.audit = new AuditLog(config.auditLog(), java.time.Clock.systemUTC());
         api.audit(audit);
+        this.activity = new Activity(java.time.Clock.systemUTC())
+                .naming(mac -> registry.planFor(mac).map(p -> p.name()).orElse(null));
+        api.live(deploy, activity);
         this.routes = new Routes(scripts, files, api, deploy == null ? null : deploy.images(), prometheus(meters),
                 metrics);
+        routes.activity(activity);
     }
 
     /** Served iPXE scripts count as the {@code script} phase of boots in {@code boots} (without a deploy setup). */
@@ -194,6 +200,14 @@ public final class HttpServer implements AutoCloseable {
     public InetSocketAddress localAddress() {
         Channel ch = serverChannel;
         return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    /**
+     * Recent DHCP, TFTP and HTTP activity ({@code GET /api/v1/activity}, the live stream). The HTTP routes record
+     * into it; hand it to the TFTP server and the DHCP responder ({@code withActivity}) so they do too.
+     */
+    public Activity activity() {
+        return activity;
     }
 
     public HttpConfig config() {

@@ -40,6 +40,7 @@ final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ImageCatalog images;
     private final PrometheusMeterRegistry prometheus;
     private final HttpMetrics metrics;
+    private volatile io.pxereimage.runtime.activity.Activity activity;
 
     Routes(BootScripts scripts, StaticFiles files, ApiRoute api, ImageCatalog images,
             PrometheusMeterRegistry prometheus, HttpMetrics metrics) {
@@ -76,6 +77,7 @@ final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         Exchange ex = new Exchange(ctx, req.method(), path, HttpUtil.isKeepAlive(req), metrics);
+        ex.activity = activity;
         try {
             route(ex, req);
         } catch (RuntimeException e) {
@@ -174,6 +176,10 @@ final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
             LOG.warn("HTTP connection from {} failed, closing it", remote(ctx), cause);
         }
         ctx.close();
+    }
+
+    void activity(io.pxereimage.runtime.activity.Activity a) {
+        this.activity = a;
     }
 
     static String remote(ChannelHandlerContext ctx) {

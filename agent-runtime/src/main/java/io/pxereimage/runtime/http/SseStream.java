@@ -2,12 +2,13 @@ package io.pxereimage.runtime.http;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,20 +25,18 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AttributeKey;
-import io.pxereimage.runtime.api.ApiResponse;
-import io.pxereimage.runtime.api.LeaseResource;
-import io.pxereimage.runtime.pool.PoolEvent;
 
 /**
- * One Server-Sent Events connection ({@code GET /api/v1/events}, {@code Accept: text/event-stream}): a chunked
- * response that never ends by itself, fed by a pool subscription, until the client goes away.
+ * One Server-Sent Events connection: a chunked response that never ends by itself, fed with frames from any
+ * thread until the client goes away. Shared by the pool's event stream ({@link PoolEventStream},
+ * {@code GET /api/v1/events}) and the dashboard's live stream ({@link LiveStream}, {@code GET /api/v1/live}).
  *
- * <p>Threads: the subscription calls {@link #offer} from a runtime thread; every write happens on the channel's
- * event loop, so frames keep their order and Netty's pipeline is touched by one thread only.
+ * <p>Threads: {@link #offer} may be called from any runtime thread; every write happens on the channel's event
+ * loop, so frames keep their order and Netty's pipeline is touched by one thread only.
  *
  * <p>Back-pressure: a client that stops reading fills the socket, then Netty's outbound buffer; when the channel
  * is no longer writable (or too many frames wait for the event loop) the stream is dropped with a log line
- * rather than buffered without bound. A client that wants to go on reconnects with {@code Last-Event-ID}.
+ * rather than buffered without bound. A client that wants to go on reconnects.
  */
 final class SseStream {
     static final Duration DEFAULT_KEEPALIVE = Duration.ofSeconds(15);
@@ -48,19 +47,20 @@ final class SseStream {
 
     private final Exchange ex;
     private final ChannelHandlerContext ctx;
-    private final LeaseResource leases;
+    private final String name;
     private final AtomicBoolean ended = new AtomicBoolean();
     private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicReference<AutoCloseable> subscription = new AtomicReference<>();
+    private final List<Runnable> onEnd = new CopyOnWriteArrayList<>();
     private volatile ScheduledFuture<?> keepAlive;
-    /** The last event written; event loop only (read for log lines). */
-    private volatile long lastSeq;
+    /** What the log lines say the client has: the last event written ("event 344"); event loop only. */
+    private volatile String position;
+    private volatile String resumeHint = "";
 
-    private SseStream(Exchange ex, LeaseResource leases, long after) {
+    private SseStream(Exchange ex, String name, String position) {
         this.ex = ex;
         this.ctx = ex.ctx;
-        this.leases = leases;
-        this.lastSeq = after;
+        this.name = name;
+        this.position = position;
     }
 
     /** Whether this connection carries an event stream (it accepts no further requests). */
@@ -68,13 +68,29 @@ final class SseStream {
         return Boolean.TRUE.equals(ch.attr(STREAMING).get());
     }
 
-    /** Sends the response head, then events after {@code after} matching the filters. On the event loop. */
-    static void start(Exchange ex, LeaseResource leases, long after, String machine, String lease,
-            Duration keepAliveEvery) {
-        new SseStream(ex, leases, after).begin(after, machine, lease, keepAliveEvery);
+    /**
+     * Sends the response head and starts the keepalive comments. On the event loop.
+     *
+     * @param name for log lines ({@code SSE stream}, {@code live stream})
+     * @param position what the client has at the start, for log lines ({@code event 12})
+     */
+    static SseStream open(Exchange ex, String name, String position, Duration keepAliveEvery) {
+        SseStream s = create(ex, name, position);
+        s.begin(keepAliveEvery);
+        return s;
     }
 
-    private void begin(long after, String machine, String lease, Duration every) {
+    /**
+     * A stream whose head is not sent yet: subscribe its sources, then {@link #begin} in the same event-loop task,
+     * so that nothing that happens after the client sees the head is missed (frames offered meanwhile are written
+     * after the head: they go through the event loop's queue).
+     */
+    static SseStream create(Exchange ex, String name, String position) {
+        return new SseStream(ex, name, position);
+    }
+
+    /** Sends the response head and starts the keepalive comments. On the event loop. */
+    void begin(Duration every) {
         Channel ch = ctx.channel();
         ch.attr(STREAMING).set(true);
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -84,27 +100,40 @@ final class SseStream {
         HttpUtil.setTransferEncodingChunked(head, true);
         ex.metrics.request(ex.route, 200);
         ctx.writeAndFlush(head);
-        LOG.info("HTTP SSE stream to {} opened (after event {})", Routes.remote(ctx), after);
+        LOG.info("HTTP {} to {} opened ({})", name, Routes.remote(ctx), position);
         ch.closeFuture().addListener(f -> end("closed"));
         long ms = every.toMillis();
         keepAlive = ctx.executor().scheduleAtFixedRate(() -> write(": keepalive\n\n"), ms, ms, TimeUnit.MILLISECONDS);
         if (ended.get()) {
             keepAlive.cancel(false);
         }
-        leases.subscribe(after, machine, lease, this::offer).whenComplete((sub, failure) -> {
-            if (failure != null) {
-                onLoop(() -> failed(failure));
-                return;
-            }
-            subscription.set(sub);
-            if (ended.get()) {
-                closeSubscription();
-            }
-        });
     }
 
-    /** From the subscription's thread: hand the frame to the event loop, unless the client lags too far. */
-    private void offer(PoolEvent e) {
+    /** What the drop log line tells the client to do ({@code ; it may reconnect with Last-Event-ID}). */
+    SseStream resumeHint(String hint) {
+        this.resumeHint = hint;
+        return this;
+    }
+
+    /** Runs once when the stream ends (client gone, dropped, server stopping): unsubscribe here. */
+    void onEnd(Runnable r) {
+        onEnd.add(r);
+        if (ended.get() && onEnd.remove(r)) {
+            r.run();
+        }
+    }
+
+    boolean ended() {
+        return ended.get();
+    }
+
+    /** From any thread: hands {@code frame} to the event loop, unless the client lags too far. */
+    void offer(String frame) {
+        offer(frame, null);
+    }
+
+    /** As {@link #offer(String)}; {@code position} becomes what the log lines say once the frame is written. */
+    void offer(String frame, String position) {
         if (ended.get()) {
             return;
         }
@@ -112,13 +141,20 @@ final class SseStream {
             onLoop(() -> drop(MAX_QUEUED + " frames wait for the network thread"));
             return;
         }
-        String frame = LeaseResource.sseFrame(e);
         onLoop(() -> {
             queued.decrementAndGet();
-            if (write(frame)) {
-                lastSeq = e.seq();
+            if (write(frame) && position != null) {
+                this.position = position;
             }
         });
+    }
+
+    /** Runs {@code r} on the stream's event loop (periodic work such as polling a source). */
+    ScheduledFuture<?> every(Duration period, Runnable r) {
+        long ms = period.toMillis();
+        ScheduledFuture<?> f = ctx.executor().scheduleAtFixedRate(r, ms, ms, TimeUnit.MILLISECONDS);
+        onEnd(() -> f.cancel(false));
+        return f;
     }
 
     /** On the event loop. Returns whether the frame was written. */
@@ -138,22 +174,19 @@ final class SseStream {
 
     private void drop(String why) {
         if (!ended.get()) {
-            LOG.warn("HTTP SSE stream to {} dropped after event {}: {}; it may reconnect with Last-Event-ID",
-                    Routes.remote(ctx), lastSeq, why);
+            LOG.warn("HTTP {} to {} dropped after {}: {}{}", name, Routes.remote(ctx), position, why, resumeHint);
             end("dropped");
             ctx.close();
         }
     }
 
-    /** The subscription could not start: one {@code error} event with the reason, then the connection closes. */
-    private void failed(Throwable failure) {
-        ApiResponse r = LeaseResource.failure(failure);
-        if (r.status() >= 500 && r.status() != 503) {
-            LOG.warn("HTTP SSE stream to {}: subscribing failed", Routes.remote(ctx), failure);
-        }
-        write("event: error\ndata: " + new String(r.json(), StandardCharsets.UTF_8) + "\n\n");
-        end("subscription failed");
-        ctx.close();
+    /** One last frame (an {@code error} event), then the connection closes. From any thread. */
+    void fail(String frame, String why) {
+        onLoop(() -> {
+            write(frame);
+            end(why);
+            ctx.close();
+        });
     }
 
     private void end(String why) {
@@ -164,16 +197,17 @@ final class SseStream {
         if (k != null) {
             k.cancel(false);
         }
-        closeSubscription();
-        if (!why.equals("dropped")) { // drop() said it already, louder
-            LOG.info("HTTP SSE stream to {} {} after event {}", Routes.remote(ctx), why, lastSeq);
+        for (Runnable r : onEnd) {
+            if (onEnd.remove(r)) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("HTTP {} to {}: cleanup failed", name, Routes.remote(ctx), e);
+                }
+            }
         }
-    }
-
-    private void closeSubscription() {
-        AutoCloseable s = subscription.getAndSet(null);
-        if (s != null) {
-            leases.unsubscribe(s);
+        if (!why.equals("dropped")) { // drop() said it already, louder
+            LOG.info("HTTP {} to {} {} after {}", name, Routes.remote(ctx), why, position);
         }
     }
 

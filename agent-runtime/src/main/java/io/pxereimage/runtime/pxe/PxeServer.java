@@ -34,7 +34,9 @@ import io.pxereimage.runtime.dhcp.LeaseJournal;
 import io.pxereimage.runtime.dhcp.LeasePool;
 import io.pxereimage.runtime.dhcp.LeaseStore;
 import io.pxereimage.runtime.dhcp.RelayScope;
+import io.pxereimage.runtime.activity.Activity;
 import io.pxereimage.runtime.net.Ip4;
+import io.pxereimage.runtime.net.MacAddress;
 import io.pxereimage.runtime.net.NettyTransport;
 import io.pxereimage.runtime.timeline.BootTimeline;
 
@@ -64,6 +66,7 @@ public final class PxeServer implements AutoCloseable {
     private final Map<Integer, Channel> senders = new HashMap<>();
     private EventLoopGroup group;
     private volatile BooleanSupplier answering = () -> true;
+    private volatile Activity activity;
     private volatile long lastReplyNanos = System.nanoTime() - Long.MAX_VALUE / 2;
 
     public PxeServer(PxeConfig config, BootPlanner planner, MachineRegistry machines, MeterRegistry meters) {
@@ -142,6 +145,12 @@ public final class PxeServer implements AutoCloseable {
     /** Offers to boot clients start boots in {@code boots} (the {@code offered} phase); set before {@link #start}. */
     public PxeServer trackBoots(BootTimeline boots) {
         this.boots = boots;
+        return this;
+    }
+
+    /** Records answers (and PXE DISCOVERs left unanswered) in {@code a}, and which MAC holds which address. */
+    public PxeServer withActivity(Activity a) {
+        this.activity = a;
         return this;
     }
 
@@ -228,6 +237,30 @@ public final class PxeServer implements AutoCloseable {
             ClientFacts facts = ClientFacts.of(req);
             LOG.info("{} {} {} arch={} ipxe={}{} -> {}", what, type, who, facts.arch, facts.ipxe, facts.extra,
                     r.detail());
+            record(req, r, type, what, facts);
+        }
+
+        /**
+         * One activity line per answer, and per PXE DISCOVER left unanswered (why a machine does not boot);
+         * other silences (non-PXE clients, REQUESTs for the real DHCP server) only teach the address.
+         */
+        private void record(DhcpMessage req, PxeResponder.Response r, String type, String what, ClientFacts facts) {
+            Activity a = activity;
+            if (a == null || req.mac().isEmpty()) {
+                return;
+            }
+            MacAddress mac = req.mac().get();
+            if (r.reply() != null && !Ip4.isZero(r.reply().yiaddr())) {
+                a.address(r.reply().yiaddr(), mac);
+            } else if (!Ip4.isZero(req.ciaddr())) {
+                a.address(req.ciaddr(), mac);
+            } else {
+                req.requestedIp().ifPresent(ip -> a.address(ip, mac));
+            }
+            boolean pxeDiscover = type.equals("DISCOVER") && facts.pxe;
+            if (r.reply() != null || !r.outcome().equals("ignored") || pxeDiscover) {
+                a.record(Activity.Kind.DHCP, mac, type + " -> " + what + " " + r.detail());
+            }
         }
 
         private void send(ChannelHandlerContext ctx, DhcpMessage req, PxeResponder.Response r, int localPort,
@@ -270,14 +303,14 @@ public final class PxeServer implements AutoCloseable {
     }
 
     /** The log fields of a request, computed defensively (the log must not throw). */
-    private record ClientFacts(String arch, boolean ipxe, String extra) {
+    private record ClientFacts(String arch, boolean ipxe, String extra, boolean pxe) {
         static ClientFacts of(DhcpMessage req) {
             try {
                 ClientInfo c = ClientInfo.of(req);
                 String extra = c.httpClient() ? " http=true" : "";
-                return new ClientFacts(c.arch().toString(), c.ipxe(), extra);
+                return new ClientFacts(c.arch().toString(), c.ipxe(), extra, c.bootClient());
             } catch (RuntimeException e) {
-                return new ClientFacts("?", false, "");
+                return new ClientFacts("?", false, "", false);
             }
         }
     }

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.netty.channel.ChannelHandler;
+import io.pxereimage.runtime.activity.Activity;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
@@ -35,6 +36,8 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
     private final TftpMetrics metrics;
     private final TransferStarter starter;
     private final Map<InetSocketAddress, TftpTransfer> active = new ConcurrentHashMap<>();
+    /** Where finished transfers and refusals are recorded; null: nowhere. */
+    volatile Activity activity;
     private static final long BUSY_WARNING_INTERVAL_NANOS = 10_000_000_000L;
     private long lastBusyWarning = System.nanoTime() - BUSY_WARNING_INTERVAL_NANOS - 1;
 
@@ -148,11 +151,27 @@ final class TftpRequestHandler extends SimpleChannelInboundHandler<DatagramPacke
     private void transferDone(TftpTransfer transfer, TransferOutcome outcome) {
         active.remove(transfer.client(), transfer);
         metrics.transfer(outcome);
+        Activity a = activity;
+        // Aborted transfers are left out: firmware aborts its size probes (RFC 2349 tsize) as a matter of course.
+        if (a != null && outcome != TransferOutcome.ABORTED) {
+            a.record(Activity.Kind.TFTP, transfer.client().getAddress(), "RRQ " + transfer.name() + " "
+                    + (outcome == TransferOutcome.OK ? kib(transfer.fileSize()) + " in " + String.format(
+                    java.util.Locale.ROOT, "%.1f s", transfer.elapsedNanos() / 1e9) : outcome.tag()));
+        }
+    }
+
+    private static String kib(long bytes) {
+        return bytes < 1024 ? bytes + " B" : bytes < 1 << 20 ? (bytes + 512) / 1024 + " KiB"
+                : String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
     private void refuse(InetSocketAddress client, InetSocketAddress local, TransferOutcome outcome,
                         TftpErrorCode code, String message) {
         metrics.transfer(outcome);
+        Activity a = activity;
+        if (a != null && outcome != TransferOutcome.NOT_FOUND) { // not found: probes of optional names
+            a.record(Activity.Kind.TFTP, client.getAddress(), "refused: " + message);
+        }
         starter.sendError(client, local, new TftpPacket.Error(code, message));
     }
 

@@ -16,6 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
+import io.pxereimage.runtime.activity.Activity;
 import io.pxereimage.runtime.net.NettyTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,7 @@ public final class TftpServer implements AutoCloseable {
     private EventLoopGroup group;
     private Channel listener;
     private TftpRequestHandler handler;
+    private volatile Activity activity;
 
     public TftpServer(TftpConfig config, MeterRegistry registry) {
         this.config = config;
@@ -61,6 +63,7 @@ public final class TftpServer implements AutoCloseable {
         }
         group = new MultiThreadIoEventLoopGroup(IO_THREADS, transport.ioHandlerFactory());
         handler = new TftpRequestHandler(config, metrics, new Starter());
+        handler.activity = activity;
         try {
             Bootstrap b = bootstrap(REQUEST_BUFFER).handler(handler).option(ChannelOption.SO_RCVBUF, 1 << 20);
             if (config.bindAddress().isAnyLocalAddress() && transport.originalDestination() != null) {
@@ -81,6 +84,15 @@ public final class TftpServer implements AutoCloseable {
                 config.source(), config.bindAddress().getHostAddress(), port, transport.name(),
                 config.maxBlockSize(), config.maxWindowSize(), config.maxTransfers());
         return port;
+    }
+
+    /** Records finished transfers and refusals in {@code a} (before {@link #start()}). */
+    public TftpServer withActivity(Activity a) {
+        this.activity = a;
+        if (handler != null) {
+            handler.activity = a;
+        }
+        return this;
     }
 
     /** The bound port, or -1 before {@link #start()}. */

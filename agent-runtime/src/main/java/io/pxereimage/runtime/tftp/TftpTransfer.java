@@ -73,6 +73,19 @@ final class TftpTransfer extends SimpleChannelInboundHandler<DatagramPacket> {
                 ? TimeUnit.SECONDS.toNanos(negotiation.timeoutSeconds()) : config.timeout().toNanos();
     }
 
+    /** The served name, its size and how long the transfer has run: for the activity line. */
+    String name() {
+        return name;
+    }
+
+    long fileSize() {
+        return file.size();
+    }
+
+    long elapsedNanos() {
+        return startNanos == 0 ? 0 : System.nanoTime() - startNanos;
+    }
+
     InetSocketAddress client() {
         return client;
     }

@@ -105,6 +105,39 @@ class PxeServerLoopbackTest {
         }
     }
 
+    /** Answers become activity lines naming the machine; the address the client holds is learnt for TFTP/HTTP. */
+    @Test
+    void answersAreRecordedAsActivity() throws Exception {
+        byte[] request = Fixtures.bytes("edk2-pxe-4011-request.bin");
+        MacAddress mac = DhcpCodec.decode(request).mac().orElseThrow();
+        MachineRegistry machines = new MachineRegistry(List.of(MachinePlan.boot(mac, "rack1-07",
+                new BootSpec("vmlinuz", List.of(), ""))), null);
+        BootPlanner planner = mock(BootPlanner.class);
+        when(planner.decide(any())).thenReturn(new BootDecision.Boot(BootDecision.Kind.TFTP, "ipxe.efi"));
+        io.pxereimage.runtime.activity.Activity activity = new io.pxereimage.runtime.activity.Activity(
+                java.time.Clock.systemUTC()).naming(m -> machines.planFor(m).map(MachinePlan::name).orElse(null));
+        server = new PxeServer(config(), planner, machines, meters).withActivity(activity);
+        server.start();
+        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            client.setSoTimeout(3000);
+            client.send(new DatagramPacket(request, request.length, new InetSocketAddress("127.0.0.1", base + 2)));
+            client.receive(new DatagramPacket(new byte[1500], 1500));
+        }
+        for (int i = 0; i < 100 && activity.recent(10).isEmpty(); i++) {
+            Thread.sleep(20);
+        }
+        var e = activity.recent(10).get(0);
+        assertThat(e.kind()).isEqualTo(io.pxereimage.runtime.activity.Activity.Kind.DHCP);
+        assertThat(e.mac()).isEqualTo(mac.toString());
+        assertThat(e.machine()).isEqualTo("rack1-07");
+        assertThat(e.summary()).isEqualTo("REQUEST -> PXE ACK file=ipxe.efi");
+        java.net.Inet4Address ciaddr = DhcpCodec.decode(request).ciaddr();
+        if (!Ip4.isZero(ciaddr)) {
+            assertThat(activity.record(io.pxereimage.runtime.activity.Activity.Kind.TFTP, ciaddr, "RRQ x").machine())
+                    .isEqualTo("rack1-07");
+        }
+    }
+
     /** The election gate: a standby drops what the subnet's responder answers, but still answers port 4011. */
     @Test
     void aStandbyAnswersOnlyRequestsMeantForIt() throws Exception {

@@ -34,6 +34,8 @@ class TftpClientsTest {
     private SimpleMeterRegistry registry;
     private TftpServer server;
     private int port;
+    private final io.pxereimage.runtime.activity.Activity activity =
+            new io.pxereimage.runtime.activity.Activity(java.time.Clock.systemUTC());
 
     @BeforeAll
     void start(@TempDir Path tmp) throws Exception {
@@ -48,7 +50,7 @@ class TftpClientsTest {
         Files.writeString(tmp.resolve("secret.txt"), "outside the root");
         Files.createSymbolicLink(root.resolve("escape.txt"), tmp.resolve("secret.txt"));
         registry = new SimpleMeterRegistry();
-        server = new TftpServer(TftpTestSupport.loopback(root).build(), registry);
+        server = new TftpServer(TftpTestSupport.loopback(root).build(), registry).withActivity(activity);
         port = server.start();
     }
 
@@ -154,6 +156,21 @@ class TftpClientsTest {
         TftpWindowTest.waitFor(() -> counter(registry, TftpMetrics.TRANSFERS, "outcome", "ok") == okBefore + 16,
                 giveUp);
         TftpWindowTest.waitFor(() -> server.activeTransfers() == 0, giveUp);
+    }
+
+    @Test
+    void finishedTransfersAreRecordedAsActivity() throws Exception {
+        Prerequisites.requireCommands("curl");
+        var r = run(LIMIT, out, List.of("curl", "-sS", url("f100003.bin"), "-o", out.resolve("act").toString()));
+        assertThat(r.exit()).as(r.output()).isZero();
+        for (int i = 0; i < 100 && activity.recent(500).stream().noneMatch(e -> e.summary().contains("f100003")); i++) {
+            Thread.sleep(20);
+        }
+        assertThat(activity.recent(500)).anySatisfy(e -> {
+            assertThat(e.kind()).isEqualTo(io.pxereimage.runtime.activity.Activity.Kind.TFTP);
+            assertThat(e.summary()).matches("RRQ f100003\\.bin 98 KiB in \\d+\\.\\d s");
+            assertThat(e.mac()).isNull(); // no DHCP told which MAC holds 127.0.0.1
+        });
     }
 
     @Test
