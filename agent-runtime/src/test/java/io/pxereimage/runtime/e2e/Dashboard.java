@@ -234,6 +234,55 @@ final class Dashboard implements AutoCloseable {
         return o == null ? List.of() : (List<Map<String, Object>>) o;
     }
 
+    /**
+     * Reads {@code GET /api/v1/live} in the current tab as the dashboard does (fetch with the bearer token, the body
+     * as a stream; EventSource cannot send the header) and keeps each event in {@code window.__live}: an
+     * independent witness of what the runtime sent, to tell a page that did not update from a stream that did not
+     * deliver. Read with {@link #live}.
+     */
+    void recordLiveStream(String token) {
+        js("""
+                const token = arguments[0];
+                window.__live = [];
+                window.__liveStatus = 0;
+                fetch('/api/v1/live', {headers: {Authorization: 'Bearer ' + token}}).then(async r => {
+                  window.__liveStatus = r.status;
+                  const reader = r.body.getReader();
+                  const text = new TextDecoder();
+                  let buf = '';
+                  for (;;) {
+                    const {value, done} = await reader.read();
+                    if (done) break;
+                    buf = (buf + text.decode(value, {stream: true})).replace(/\\r\\n/g, '\\n');
+                    let end;
+                    while ((end = buf.indexOf('\\n\\n')) >= 0) {
+                      const block = buf.slice(0, end);
+                      buf = buf.slice(end + 2);
+                      let event = 'message';
+                      const data = [];
+                      for (const line of block.split('\\n')) {
+                        if (line.startsWith('event:')) event = line.slice(6).trim();
+                        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+                      }
+                      if (data.length) window.__live.push({t: Date.now(), event: event, data: JSON.parse(data.join('\\n'))});
+                    }
+                  }
+                  window.__liveStatus = 'ended';
+                }, e => { window.__liveStatus = String(e); });
+                """, token);
+    }
+
+    /** The status of the stream's response (0 before it, "ended" at its end) and its events of {@code type}. */
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> live(String type) {
+        Object o = js("return (window.__live || []).filter(e => e.event === arguments[0]).map(e => e.data);", type);
+        return o == null ? List.of() : (List<Map<String, Object>>) o;
+    }
+
+    Object liveStatus() {
+        return js("return window.__liveStatus;");
+    }
+
     /** Saves a screenshot of the tab as {@code screenshots/NAME.png}. */
     Path screenshot(String name) throws IOException {
         Path file = screenshots.resolve(name + ".png");
@@ -251,8 +300,9 @@ final class Dashboard implements AutoCloseable {
     }
 
     /**
-     * After a failure: for each tab, {@code PREFIX-N.png}, {@code PREFIX-N.html} (the DOM as it is now) and the
-     * console messages so far in {@code PREFIX-console.txt}, with {@code secret} blanked out.
+     * After a failure: for each tab, {@code PREFIX-N.png}, {@code PREFIX-N.html} (the DOM as it is now),
+     * {@code PREFIX-N-live.json} (what {@link #recordLiveStream} received) and the console messages so far in
+     * {@code PREFIX-console.txt}, with {@code secret} blanked out.
      */
     void saveDiagnostics(Path prefix, String secret) {
         StringBuilder console = new StringBuilder();
@@ -264,6 +314,9 @@ final class Dashboard implements AutoCloseable {
                 Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), png, StandardCopyOption.REPLACE_EXISTING);
                 String html = String.valueOf(js("return document.documentElement.outerHTML;"));
                 Files.writeString(Path.of(prefix + "-" + n + ".html"), blank(html, secret));
+                String live = String.valueOf(js("return JSON.stringify({status: window.__liveStatus,"
+                        + " events: window.__live || []}, null, 1);"));
+                Files.writeString(Path.of(prefix + "-" + n + "-live.json"), blank(live, secret));
                 n++;
             }
             driver.manage().logs().get("browser").forEach(e -> console.append(e).append('\n'));

@@ -196,6 +196,7 @@ class DashboardBrowserE2EIT {
         browser.nav("machines");
         assertThat(browser.await(ROW).getDomAttribute("data-state")).isEqualTo("available");
         browser.watch("state", ROW, "data-state");
+        browser.recordLiveStream(token);
 
         Map<String, Object> lease = new LinkedHashMap<>();
         lease.put("labels", "metal && x86");
@@ -230,8 +231,8 @@ class DashboardBrowserE2EIT {
         if (!shot) {
             browser.screenshot("transfers");
         }
-        assertThat(increases(progress)).as("progress bar of %s advanced live: %s", MACHINE, progress)
-                .isGreaterThanOrEqualTo(2);
+        assertThat(increases(progress)).as("progress bar of %s advanced live: %s (the stream sent %s)", MACHINE,
+                progress, streamedProgress()).isGreaterThanOrEqualTo(2);
 
         // The machine page: inventory and the timeline of the phases.
         await(() -> "ready".equals(api.machineState(MACHINE)), IMAGED, "machine ready");
@@ -247,8 +248,11 @@ class DashboardBrowserE2EIT {
         browser.awaitAttribute(ROW, "data-state", "ready"::equals, Dashboard.WAIT);
         List<String> states = dedup(browser.watched("state"));
         System.out.println("dashboard e2e: row states seen " + browser.watchedWithTimes("state"));
-        assertThat(states).as("states of %s shown live", MACHINE).containsSubsequence("available", "netbooting",
-                "deploying");
+        assertThat(streamedStates()).as("pool events on the live stream").containsSubsequence("netbooting",
+                "deploying", "ready");
+        assertThat(increases(streamedProgress())).as("job progress on the live stream").isGreaterThanOrEqualTo(2);
+        assertThat(states).as("states of %s shown live (the stream sent %s)", MACHINE, streamedStates())
+                .containsSubsequence("available", "netbooting", "deploying");
         assertThat(states.get(states.size() - 1)).isEqualTo("ready");
         assertThat(browser.loadId()).as("the page was never reloaded").isEqualTo(loadId);
 
@@ -269,6 +273,29 @@ class DashboardBrowserE2EIT {
         assertThat(api.ok("GET", "/leases/" + leaseId, null).get("state").asText()).isNotEqualTo("ready");
         assertThat(browser.loadId()).isEqualTo(loadId);
         System.out.printf(Locale.ROOT, "dashboard e2e: imaging test %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The states {@code m1} went to, as the live stream in the page received them. */
+    private static List<String> streamedStates() {
+        List<String> out = new ArrayList<>();
+        for (Map<String, Object> e : browser.live("pool")) {
+            if (MACHINE.equals(e.get("machine")) && e.get("to") != null) {
+                out.add(String.valueOf(e.get("to")));
+            }
+        }
+        return out;
+    }
+
+    /** The bytes of {@code m1}'s jobs' progress, as the live stream in the page received them. */
+    private static List<Double> streamedProgress() {
+        List<Double> out = new ArrayList<>();
+        for (Map<String, Object> e : browser.live("job")) {
+            if (MACHINE.equals(e.get("machine")) && e.get("progress") instanceof Map<?, ?> p
+                    && p.get("bytes") instanceof Number b) {
+                out.add(b.doubleValue());
+            }
+        }
+        return out;
     }
 
     /** Only the login form: no navigation, no machine, nothing of the runtime's data on the page. */
