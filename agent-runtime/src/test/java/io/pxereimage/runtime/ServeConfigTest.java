@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,9 +65,9 @@ class ServeConfigTest {
                 dataDir: %s
                 dhcp: {mode: proxy, bind: 127.0.0.1, serverPort: %d, clientPort: %d, proxyPort: %d}
                 tftp: {port: %d, root: /usr/lib/ipxe}
-                http: {port: %d, bind: 127.0.0.1, filesRoot: %s, apiToken: %s}
+                http: {port: %d, bind: 127.0.0.1, filesRoot: %s, apiToken: %s, tokens: [{name: grafana, file: %s, role: viewer}]}
                 """.formatted(dir.resolve("data"), base, base + 1, base + 2, freePort(), httpPort,
-                dir, TOKEN);
+                dir, TOKEN, viewerToken(dir));
         Files.createDirectories(dir.resolve("stage"));
         Files.writeString(dir.resolve("stage/ipxe.efi"), "not really iPXE");
         yaml = yaml.replace("/usr/lib/ipxe", dir.resolve("stage").toString());
@@ -108,6 +109,35 @@ class ServeConfigTest {
         String metrics = http.send(HttpRequest.newBuilder(URI.create(web + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("pxe_dhcp_packets_total").contains("outcome=\"ack\"");
+
+        // The named viewer reads but cannot change; the audit log in the data directory says who did what.
+        HttpResponse<String> viewerPut = http.send(HttpRequest.newBuilder(URI.create(web + "/api/v1/machines/" + MAC))
+                .header("Authorization", "Bearer " + VIEWER).PUT(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(viewerPut.statusCode()).isEqualTo(403);
+        List<String> audit = Files.readAllLines(dir.resolve("data/audit.jsonl"));
+        assertThat(audit).hasSize(2);
+        assertThat(audit.get(0)).contains("\"who\":\"admin\"").contains("\"method\":\"PUT\"").contains("\"status\":20");
+        assertThat(audit.get(1)).contains("\"who\":\"grafana\"").contains("\"role\":\"viewer\"")
+                .contains("\"status\":403");
+        assertThat(String.join("\n", audit)).doesNotContain(TOKEN).doesNotContain(VIEWER);
+
+        // The boot as activity: the DHCP answer, the script and the loader, each naming the machine.
+        String activity = http.send(HttpRequest.newBuilder(URI.create(web + "/api/v1/activity"))
+                .header("Authorization", "Bearer " + VIEWER).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(activity).contains("\"kind\":\"dhcp\",\"machine\":\"rack1-07\",\"mac\":\"" + MAC
+                + "\",\"summary\":\"REQUEST -> PXE ACK file=ipxe.efi\"")
+                .contains("\"summary\":\"script /boot/" + MAC + ".ipxe -> boot\"")
+                .contains("\"summary\":\"file /loaders/ipxe.efi 15 B in ");
+    }
+
+    static final String VIEWER = "viewer-token-0123456789";
+
+    static Path viewerToken(Path dir) throws Exception {
+        Path f = dir.resolve("viewer.token");
+        Files.writeString(f, VIEWER + "\n");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return f;
     }
 
     private static DhcpMessage receive(DatagramSocket client) throws Exception {

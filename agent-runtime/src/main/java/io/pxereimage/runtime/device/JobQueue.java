@@ -64,6 +64,10 @@ public final class JobQueue {
 
         default void finished(JobRecord job) {
         }
+
+        /** A job that was never delivered was cancelled (failed): a newer reimage, a failed or released machine. */
+        default void cancelled(JobRecord job) {
+        }
     }
 
     /** Why an agent's report was refused. */
@@ -173,6 +177,7 @@ public final class JobQueue {
             cancelled.forEach(r -> r.finish(JobRecord.State.FAILED, why, clock.instant()));
         }
         cancelled.forEach(r -> LOG.info("job {} cancelled: {}", r.id(), why));
+        cancelled.forEach(r -> listeners.forEach(l -> l.cancelled(r)));
         return cancelled;
     }
 

@@ -37,7 +37,11 @@ import io.pxereimage.runtime.election.ElectionStatus;
  * another thread and the response written on the connection's event loop.
  *
  * <p>{@code GET /events} with {@code Accept: text/event-stream} is a Server-Sent Events stream of pool events
- * ({@link SseStream}); without that header it stays the JSON list of deploy events.
+ * ({@link PoolEventStream}); without that header it stays the JSON list of deploy events. {@code GET /live} is the
+ * dashboard's stream ({@link LiveStream}).
+ *
+ * <p>Every request outside {@code /agent/**} resolves to a principal ({@link ApiAuth}); every state-changing one is
+ * recorded in the {@link AuditLog} once answered, allowed or refused, with the token's name and never its body.
  *
  * <p>Logging: method, path and status only. Headers are never logged (the Authorization header carries a token)
  * and neither is the query string: {@code POST /agent/ready?token=} carries the booted OS's credential there.

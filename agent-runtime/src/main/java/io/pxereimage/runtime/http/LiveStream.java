@@ -94,6 +94,11 @@ final class LiveStream {
                 }
 
                 @Override
+                public void cancelled(JobRecord job) {
+                    job(job, false);
+                }
+
+                @Override
                 public void finished(JobRecord job) {
                     job(job, false);
                     progressSent.remove(job.id());

@@ -155,6 +155,14 @@ class LiveStreamHttpTest extends HttpServerFixture {
         assertThat(done.path("progress").path("bytes").asLong()).isEqualTo(4000);
         assertThat(done.has("events") && !done.path("events").isNull()).isFalse();
 
+        // A queued job that is cancelled shows as failed at once.
+        JobRecord cancelled = deploy.jobs().enqueue(M1, "m1", Job.Reboot::new);
+        deploy.jobs().cancelQueued(M1, "a newer reimage replaces it");
+        JsonNode c = next(lines, "job", d -> d.path("id").asText().equals(cancelled.id())
+                && !d.path("state").asText().equals("queued"));
+        assertThat(c.path("state").asText()).isEqualTo("failed");
+        assertThat(c.path("message").asText()).isEqualTo("a newer reimage replaces it");
+
         // Activity: the boot script served over HTTP, also in GET /activity.
         assertThat(get("/boot/52:54:00:aa:00:01.ipxe").statusCode()).isEqualTo(200);
         JsonNode a = next(lines, "activity", d -> true);
