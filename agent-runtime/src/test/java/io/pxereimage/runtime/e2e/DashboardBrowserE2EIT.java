@@ -35,11 +35,19 @@ import io.pxereimage.runtime.testing.Prerequisites;
  * {@link LeaseE2EIT}); a lease through the API powers it on, it netboots the deploy environment (BIOS iPXE) and its
  * agent writes the demo image. The browser reaches the runtime in {@code pxu-srv} through a {@link NetnsTunnel}.
  *
- * <p>First (machine still available and powered off): a tab without a token shows only the login form, the API
- * answers 401 without (or with a wrong) token, and an admin action that is cancelled, or confirmed with the wrong
- * machine name, changes nothing and executes nothing (audit log, machine state, BMC power). Then, with the page
- * loaded once: the machine's row changes state live, the transfer's progress bar advances, the machine page shows
- * the timeline, and a confirmed release from the page takes effect. Screenshots: {@code target/screenshots/}.
+ * <ol>
+ * <li>Machine available and powered off: the API refuses the page's own calls without (or with a wrong) token, 401,
+ * and an action without the machine's name as confirmation, 428; nothing happens (pool events, BMC power), all of
+ * it is audited.
+ * <li>The page: without a token only the login form (also in a second tab after a login in the first); an admin
+ * action cancelled, or confirmed with a wrong name, executes nothing.
+ * <li>The page loaded once while the machine is imaged: the row's state changes live, the transfer's progress bar
+ * advances, the machine page shows the timeline, a confirmed release takes effect; the page never reloads. The
+ * page also reads {@code /api/v1/live} itself, as a witness of what the runtime sent.
+ * </ol>
+ * Tests 2 and 3's page checks need the dashboard in the runtime jar ({@code dashboard/index.html}); a jar without
+ * it skips test 2 with that reason and runs only the stream checks of test 3. Screenshots:
+ * {@code target/screenshots/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserE2EIT {
