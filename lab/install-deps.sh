@@ -15,6 +15,8 @@ PACKAGES=(
   udpcast uftp gcc libc6-dev
   # the pool store's PostgreSQL tests start their own throwaway server from these binaries
   postgresql
+  # the dashboard's browser test (DashboardBrowserE2EIT): headless Chromium driven by Selenium
+  chromium chromium-driver
   maven openjdk-17-jdk-headless
 )
 

@@ -14,6 +14,10 @@ import org.junit.jupiter.api.Assumptions;
  * installs everything these tests use.
  */
 public final class Prerequisites {
+    /** Debian's chromium launcher and its matching driver: browser tests use these, never a downloaded one. */
+    public static final String CHROMIUM = "/usr/bin/chromium";
+    public static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+
     private Prerequisites() {
     }
 
@@ -47,6 +51,11 @@ public final class Prerequisites {
             }
         }
         check(missing.isEmpty(), "missing files " + missing + " (run lab/install-deps.sh)");
+    }
+
+    /** Requires Debian's {@code chromium} and {@code chromium-driver} (headless browser tests). */
+    public static void requireChromium() {
+        requireCommands(CHROMIUM, CHROMEDRIVER);
     }
 
     public static boolean onPath(String command) {
