@@ -195,10 +195,10 @@ function machines() {
   return out.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }
 
-function latestJob(machine) {
+function latestJob(machine, which = () => true) {
   let best = null;
   for (const j of S.jobs.values()) {
-    if (j.machine === machine && (!best || Date.parse(j.created) > Date.parse(best.created))) best = j;
+    if (j.machine === machine && which(j) && (!best || Date.parse(j.created) > Date.parse(best.created))) best = j;
   }
   return best;
 }
@@ -214,6 +214,11 @@ const refresh = debounce(async () => {
   if (leases) S.leases = new Map(leases.map(l => [l.id, l]));
   render();
 }, 700);
+
+const refreshAgents = debounce(async () => {
+  const agents = await optional('/agents');
+  if (agents) { S.agents = agents; render(); }
+}, 300);
 
 function debounce(f, ms) {
   let t = null;
@@ -296,6 +301,7 @@ function dispatch(type, d) {
     S.jobs.set(d.id, { ...S.jobs.get(d.id), ...d });
   } else if (type === 'event') {
     if (S.devEvents.has(d.machine)) S.devEvents.get(d.machine).push(d);
+    if (d.type === 'registered') refreshAgents(); // a new inventory
   } else if (type === 'activity') {
     S.activity.push(d);
     if (S.activity.length > 500) S.activity.splice(0, S.activity.length - 500);
@@ -498,7 +504,7 @@ function drawInventory(body, m) {
 }
 
 function drawCurrent(body, m) {
-  const job = latestJob(m.name);
+  const job = latestJob(m.name, j => j.type === 'deploy-image' || j.progress) || latestJob(m.name);
   if (!job) { setText(body, 'No job yet.'); return; }
   if (body.dataset.job !== job.id) { body.replaceChildren(transferRow(job)); body.dataset.job = job.id; }
   updateTransfer(body.firstChild, job);

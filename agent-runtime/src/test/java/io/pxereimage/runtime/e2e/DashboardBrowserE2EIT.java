@@ -14,7 +14,6 @@ import java.util.Objects;
 import java.util.zip.ZipFile;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -45,8 +44,7 @@ import io.pxereimage.runtime.testing.Prerequisites;
  * advances, the machine page shows the timeline, a confirmed release takes effect; the page never reloads. The
  * page also reads {@code /api/v1/live} itself, as a witness of what the runtime sent.
  * </ol>
- * Tests 2 and 3's page checks need the dashboard in the runtime jar ({@code dashboard/index.html}); a jar without
- * it skips test 2 with that reason and runs only the stream checks of test 3. Screenshots:
+ * Tests 2 and 3 fail when the runtime jar has no dashboard ({@code dashboard/index.html}). Screenshots:
  * {@code target/screenshots/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -217,21 +215,17 @@ class DashboardBrowserE2EIT {
     @Order(3)
     void machineStateAndProgressUpdateLiveWhileTheMachineIsImaged() throws Exception {
         start();
-        boolean ui = dashboardInBuild();
+        requireDashboard();
         long t0 = System.nanoTime();
         browser.open();
         browser.js("sessionStorage.clear();"); // the same start whether or not the test before ran
         String loadId = browser.open();
-        if (ui) {
-            browser.login(token);
-            browser.waiting(Dashboard.WAIT, "#connection says live")
-                    .until(d -> d.findElement(By.id("connection")).getText().contains("live"));
-            browser.nav("machines");
-            assertThat(browser.await(ROW).getDomAttribute("data-state")).isEqualTo("available");
-            browser.watch("state", ROW, "data-state");
-        } else {
-            System.out.println("dashboard e2e: " + LAB.jar + " has no dashboard: the live stream checks only");
-        }
+        browser.login(token);
+        browser.waiting(Dashboard.WAIT, "#connection says live")
+                .until(d -> d.findElement(By.id("connection")).getText().contains("live"));
+        browser.nav("machines");
+        assertThat(browser.await(ROW).getDomAttribute("data-state")).isEqualTo("available");
+        browser.watch("state", ROW, "data-state");
         browser.recordLiveStream(token);
         browser.waiting(Dashboard.WAIT, "the page's own /api/v1/live answered")
                 .until(d -> Objects.equals(browser.liveStatus(), 200L));
@@ -245,13 +239,11 @@ class DashboardBrowserE2EIT {
         lease.put("timeoutSeconds", (int) IMAGED.toSeconds());
         String leaseId = api.ok("POST", "/leases", lease).get("id").asText();
 
-        if (ui) {
-            browser.awaitAttribute(ROW, "data-state", "netbooting"::equals, Duration.ofSeconds(60));
-            browser.screenshot("machines-imaging");
-            browser.awaitAttribute(ROW, "data-state", "deploying"::equals, IMAGED);
-            System.out.printf(Locale.ROOT, "dashboard e2e: deploying after %.1f s%n", (System.nanoTime() - t0) / 1e9);
-            watchProgress();
-        }
+        browser.awaitAttribute(ROW, "data-state", "netbooting"::equals, Duration.ofSeconds(60));
+        browser.screenshot("machines-imaging");
+        browser.awaitAttribute(ROW, "data-state", "deploying"::equals, IMAGED);
+        System.out.printf(Locale.ROOT, "dashboard e2e: deploying after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        watchProgress();
         await(() -> "ready".equals(api.machineState(MACHINE)), IMAGED, "machine ready");
         System.out.printf(Locale.ROOT, "dashboard e2e: ready after %.1f s%n", (System.nanoTime() - t0) / 1e9);
         Thread.sleep(500); // the stream's last events
@@ -260,9 +252,6 @@ class DashboardBrowserE2EIT {
                 "deploying", "ready");
         assertThat(increases(streamedProgress())).as("job progress on the live stream").isGreaterThanOrEqualTo(2);
         assertThat(browser.loadId()).as("the page was never reloaded").isEqualTo(loadId);
-        if (!ui) {
-            return;
-        }
 
         // The machine page: inventory and the timeline of the phases.
         browser.route("#/machine/" + MACHINE);
@@ -338,20 +327,11 @@ class DashboardBrowserE2EIT {
                 + (confirm == null ? "" : ", confirm: '" + confirm + "'") + "})";
     }
 
-    /**
-     * The dashboard's pages are in the runtime jar under test (dash-ui): the browser tests of the page need them.
-     * A build without them skips those tests even under CI (the API tests above still run); a build with them that
-     * does not serve {@code /ui/} fails.
-     */
-    private static boolean dashboardInBuild() throws Exception {
-        try (ZipFile jar = new ZipFile(LAB.jar.toFile())) {
-            return jar.getEntry("dashboard/index.html") != null;
-        }
-    }
-
+    /** The runtime jar under test carries the dashboard: a build without it fails here rather than skip. */
     private static void requireDashboard() throws Exception {
-        Assumptions.assumeTrue(dashboardInBuild(), "skipped: " + LAB.jar + " has no dashboard/index.html (the"
-                + " dashboard is not in this build)");
+        try (ZipFile jar = new ZipFile(LAB.jar.toFile())) {
+            assertThat(jar.getEntry("dashboard/index.html")).as("dashboard/index.html in %s", LAB.jar).isNotNull();
+        }
     }
 
     /** The states {@code m1} went to, as the live stream in the page received them. */
