@@ -40,7 +40,7 @@ function h(tag, attrs, ...children) {
     else if (k in e && typeof v !== 'string') e[k] = v;
     else e.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -470,7 +470,8 @@ function viewMachine(root, name) {
     sec.querySelector('.state').replaceChildren(badge(m.state));
     sec.querySelector('.actions').replaceChildren(...actionButtons(m));
   }
-  setText(sec.querySelector('.message'), [m.message, m.lease ? `lease ${m.lease}` : null, (m.labels || []).join(', ')]
+  setText(sec.querySelector('.message'), [m.message, m.lease && !(m.message || '').includes(m.lease) ? `lease ${m.lease}` : null,
+    (m.labels || []).join(', ')]
     .filter(Boolean).join(' \u00b7 '));
   drawInventory(sec.querySelector('.inventory .body'), m);
   drawCurrent(sec.querySelector('.current .body'), m);

@@ -126,8 +126,8 @@ final class ApiRoute {
             return;
         }
         if (HttpMethod.GET.equals(ex.method) && sub.equals("/live")) {
-            if (!decision.allowed()) {
-                write(ex, decision.refusal());
+            if (!decision.allowed() || decision.principal() == ApiAuth.ANONYMOUS) {
+                write(ex, decision.allowed() ? signIn() : decision.refusal());
                 return;
             }
             LiveStream.start(ex, pool, deployServices, activity, sseKeepAlive);
@@ -251,12 +251,14 @@ final class ApiRoute {
         if (!decision.allowed()) {
             return done(decision.refusal());
         }
+        // The dashboard's endpoints want a real token even where reads are open to anonymous callers (a runtime
+        // without any token): who is logged in, what the boot servers just did (MACs, addresses), the live stream.
+        ApiAuth.Principal who = decision.principal();
+        if (who == ApiAuth.ANONYMOUS && (sub.equals("/session") || sub.equals("/activity"))) {
+            return done(signIn());
+        }
         if (sub.equals("/session")) {
-            // The dashboard's login check: a real token, even where reads are open to anonymous callers.
-            ApiAuth.Principal who = decision.principal();
-            return done(!isRead(method) ? notAllowed("GET") : who == ApiAuth.ANONYMOUS
-                    ? ApiResponse.error(401, "token: log in with one of the runtime's API tokens")
-                            .withHeader("WWW-Authenticate", "Bearer realm=\"pxe-runtime\"")
+            return done(!isRead(method) ? notAllowed("GET")
                     : ApiResponse.of(200, Map.of("name", who.name(), "role", who.role().wireName())));
         }
         if (sub.equals("/audit")) {
@@ -406,6 +408,11 @@ final class ApiRoute {
             return isRead(method) ? deploy.agents() : notAllowed("GET");
         }
         return notFound(sub);
+    }
+
+    private static ApiResponse signIn() {
+        return ApiResponse.error(401, "token: log in with one of the runtime's API tokens (http.apiTokenFile or"
+                + " http.tokens)").withHeader("WWW-Authenticate", "Bearer realm=\"pxe-runtime\"");
     }
 
     /** {@code GET /activity?limit=N}: the newest N lines (default and at most {@value Activity#CAPACITY}). */

@@ -81,11 +81,13 @@ class DashboardHttpTest extends HttpServerFixture {
     }
 
     @Test
-    void sessionNeedsARealTokenEvenWhereReadsAreOpen() throws Exception {
+    void dashboardEndpointsNeedARealTokenEvenWhereReadsAreOpen() throws Exception {
         start((String) null, new SimpleMeterRegistry()); // read-only runtime: GETs pass as anonymous
         assertThat(get("/api/v1/machines").statusCode()).isEqualTo(200);
         assertThat(get("/api/v1/session").statusCode()).isEqualTo(401);
         assertThat(get("/api/v1/session", "Authorization", "Bearer whatever-0123456789").statusCode()).isEqualTo(401);
+        assertThat(get("/api/v1/activity").statusCode()).as("boot activity names MACs").isEqualTo(401);
+        assertThat(get("/api/v1/live").statusCode()).as("the live stream").isEqualTo(401);
         server.close();
 
         start(TOKEN, new SimpleMeterRegistry());
