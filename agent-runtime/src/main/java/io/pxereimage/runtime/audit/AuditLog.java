@@ -1,11 +1,6 @@
 package io.pxereimage.runtime.audit;
 
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -13,12 +8,10 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.pxereimage.runtime.device.Json;
+import io.pxereimage.runtime.store.JsonLinesFile;
 
 /**
  * Who changed what, and when: one JSON line per state-changing API call and per admin action, allowed or
@@ -31,7 +24,6 @@ import io.pxereimage.runtime.device.Json;
  */
 public final class AuditLog implements AutoCloseable {
     public static final int IN_MEMORY = 1000;
-    private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     private static final ObjectMapper JSON = Json.newMapper();
 
     /**
@@ -48,17 +40,16 @@ public final class AuditLog implements AutoCloseable {
             String target, int status, String detail) {
     }
 
-    private final Path file;
     private final Clock clock;
     private final Deque<Entry> recent = new ArrayDeque<>();
-    private BufferedWriter out;
+    private final JsonLinesFile<Entry> lines;
 
     /** @param file {@code audit.jsonl}, or {@code null} for memory only (tests, embedded servers) */
     public AuditLog(Path file, Clock clock) {
-        this.file = file;
         this.clock = clock;
-        if (file != null) {
-            readTail();
+        this.lines = file == null ? null : new JsonLinesFile<>(file, Entry.class, JSON);
+        if (lines != null) {
+            recent.addAll(lines.tail(IN_MEMORY));
         }
     }
 
@@ -71,7 +62,9 @@ public final class AuditLog implements AutoCloseable {
             while (recent.size() > IN_MEMORY) {
                 recent.removeFirst();
             }
-            write(e);
+            if (lines != null) {
+                lines.append(e);
+            }
         }
         return e;
     }
@@ -80,47 +73,6 @@ public final class AuditLog implements AutoCloseable {
     public synchronized List<Entry> recent(int limit) {
         List<Entry> all = new ArrayList<>(recent);
         return all.subList(Math.max(0, all.size() - limit), all.size());
-    }
-
-    private void write(Entry e) {
-        if (file == null) {
-            return;
-        }
-        try {
-            if (out == null) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            }
-            out.write(JSON.writeValueAsString(e));
-            out.write('\n');
-            out.flush();
-        } catch (IOException ex) {
-            LOG.warn("audit: cannot append to {}: {}", file, ex.getMessage());
-        }
-    }
-
-    private void readTail() {
-        if (!Files.exists(file)) {
-            return;
-        }
-        try {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    recent.addLast(JSON.readValue(line, Entry.class));
-                } catch (IOException torn) {
-                    continue; // a torn last line after a crash
-                }
-                if (recent.size() > IN_MEMORY) {
-                    recent.removeFirst();
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("audit: cannot read {}: {}", file, e.getMessage());
-        }
     }
 
     private static String clip(String s) {
@@ -133,13 +85,8 @@ public final class AuditLog implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (out != null) {
-            try {
-                out.close();
-            } catch (IOException ignored) {
-                // every line was flushed as it was written
-            }
-            out = null;
+        if (lines != null) {
+            lines.close();
         }
     }
 }

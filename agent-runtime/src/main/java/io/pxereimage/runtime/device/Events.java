@@ -1,11 +1,6 @@
 package io.pxereimage.runtime.device;
 
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -17,6 +12,8 @@ import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.pxereimage.runtime.store.JsonLinesFile;
 
 /**
  * The runtime-wide event log: what happened to which machine, in the words of the deploy phases ({@code netboot},
@@ -34,17 +31,16 @@ public final class Events implements AutoCloseable {
     }
 
     private final Clock clock;
-    private final Path file;
     private final Deque<Event> recent = new ArrayDeque<>();
     private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
-    private BufferedWriter out;
+    private final JsonLinesFile<Event> lines;
 
     /** @param file {@code events.jsonl}, or {@code null} for memory only */
     public Events(Path file, Clock clock) {
         this.clock = clock;
-        this.file = file;
-        if (file != null) {
-            readTail();
+        this.lines = file == null ? null : new JsonLinesFile<>(file, Event.class, Json.MAPPER);
+        if (lines != null) {
+            recent.addAll(lines.tail(MAX_IN_MEMORY));
         }
     }
 
@@ -56,7 +52,9 @@ public final class Events implements AutoCloseable {
             while (recent.size() > MAX_IN_MEMORY) {
                 recent.removeFirst();
             }
-            write(e);
+            if (lines != null) {
+                lines.append(e);
+            }
         }
         for (Consumer<Event> l : listeners) {
             l.accept(e);
@@ -84,56 +82,10 @@ public final class Events implements AutoCloseable {
         return out;
     }
 
-    private void write(Event e) {
-        if (file == null) {
-            return;
-        }
-        try {
-            if (out == null) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND);
-            }
-            out.write(Json.MAPPER.writeValueAsString(e));
-            out.write('\n');
-            out.flush();
-        } catch (IOException ex) {
-            LOG.warn("events: cannot append to {}: {}", file, ex.getMessage());
-        }
-    }
-
-    private void readTail() {
-        if (!Files.exists(file)) {
-            return;
-        }
-        try {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    recent.addLast(Json.MAPPER.readValue(line, Event.class));
-                } catch (IOException bad) {
-                    continue; // a torn last line after a crash
-                }
-                if (recent.size() > MAX_IN_MEMORY) {
-                    recent.removeFirst();
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("events: cannot read {}: {}", file, e.getMessage());
-        }
-    }
-
     @Override
     public synchronized void close() {
-        if (out != null) {
-            try {
-                out.close();
-            } catch (IOException ignored) {
-                // appended lines were flushed one by one
-            }
-            out = null;
+        if (lines != null) {
+            lines.close();
         }
     }
 }

@@ -244,7 +244,7 @@ class DashboardBrowserE2EIT {
         browser.awaitAttribute(ROW, "data-state", "deploying"::equals, IMAGED);
         System.out.printf(Locale.ROOT, "dashboard e2e: deploying after %.1f s%n", (System.nanoTime() - t0) / 1e9);
         watchProgress();
-        await(() -> "ready".equals(api.machineState(MACHINE)), IMAGED, "machine ready");
+        Procs.await(() -> "ready".equals(api.machineState(MACHINE)), IMAGED, "machine ready");
         System.out.printf(Locale.ROOT, "dashboard e2e: ready after %.1f s%n", (System.nanoTime() - t0) / 1e9);
         Thread.sleep(500); // the stream's last events
         System.out.println("dashboard e2e: streamed states " + streamedStates() + ", progress " + streamedProgress());
@@ -440,17 +440,5 @@ class DashboardBrowserE2EIT {
         return out;
     }
 
-    private interface Check {
-        boolean ok() throws Exception;
-    }
 
-    private static void await(Check c, Duration limit, String what) throws Exception {
-        long end = System.nanoTime() + limit.toNanos();
-        while (!c.ok()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError(what + ": not within " + limit);
-            }
-            Thread.sleep(500);
-        }
-    }
 }

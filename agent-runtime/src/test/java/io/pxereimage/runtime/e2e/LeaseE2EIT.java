@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -113,7 +112,7 @@ class LeaseE2EIT {
                 .contains("power on -boot once=n,order=c");
 
         assertThat(api.call("DELETE", "/leases/" + id, null).status()).isEqualTo(202);
-        await(() -> api.machineState(MACHINE).equals("available"), Duration.ofSeconds(300), "machine available");
+        Procs.await(() -> api.machineState(MACHINE).equals("available"), Duration.ofSeconds(300), "machine available");
         assertThat(api.ok("GET", "/leases/" + id, null).get("state").asText()).isEqualTo("released");
         assertThat(api.path(MACHINE)).containsSubsequence(LIFE);
         assertThat(bmcStatus()).as("cleaned machines are powered off").contains("power=off");
@@ -140,7 +139,7 @@ class LeaseE2EIT {
         String id = api.ok("POST", "/leases", leaseRequest("e2e-crash", 45)).get("id").asText();
         Thread hb = heartbeat(id, Duration.ofSeconds(5));
 
-        await(() -> api.machineState(MACHINE).equals("deploying"), Duration.ofSeconds(240), "deploying");
+        Procs.await(() -> api.machineState(MACHINE).equals("deploying"), Duration.ofSeconds(240), "deploying");
         runtimes.get(0).kill();
         Instant killed = Instant.now();
         serve("crash-restarted");
@@ -162,7 +161,7 @@ class LeaseE2EIT {
         hb.join();
         JsonNode expired = awaitLease(id, "expired", Duration.ofSeconds(90));
         assertThat(expired.get("message").asText()).contains("no heartbeat");
-        await(() -> api.machineState(MACHINE).equals("available"), Duration.ofSeconds(300), "machine available");
+        Procs.await(() -> api.machineState(MACHINE).equals("available"), Duration.ofSeconds(300), "machine available");
         assertThat(api.path(MACHINE)).containsSubsequence("ready", "releasing", "cleaning", "available");
         assertWiped();
         printPhases(id);
@@ -208,15 +207,6 @@ class LeaseE2EIT {
                 + Procs.tail(serial, 30));
     }
 
-    private static void await(BooleanSupplier c, Duration limit, String what) throws InterruptedException {
-        long end = System.nanoTime() + limit.toNanos();
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError(what + ": not within " + limit);
-            }
-            Thread.sleep(500);
-        }
-    }
 
     private String bmcStatus() throws Exception {
         Path out = LAB.file("bmc-status.log");

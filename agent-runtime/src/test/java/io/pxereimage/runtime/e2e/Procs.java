@@ -60,6 +60,22 @@ final class Procs {
         p.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** A condition that may call the runtime (and so throw). */
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    /** Polls {@code c} every 500 ms until it holds; an AssertionError naming {@code what} after {@code limit}. */
+    static void await(Check c, Duration limit, String what) throws Exception {
+        long end = System.nanoTime() + limit.toNanos();
+        while (!c.ok()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(what + ": not within " + limit);
+            }
+            Thread.sleep(500);
+        }
+    }
+
     /** Polls {@code file} until it contains {@code needle}; false when {@code p} died or the time ran out. */
     static boolean awaitText(Path file, String needle, Process p, Duration limit) throws IOException,
             InterruptedException {

@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,17 +35,8 @@ class AdminActionsHttpTest extends HttpServerFixture {
     static final String BOB = "bob-9a7f4e385b1e0c2d44";
 
     final FakePool pool = new FakePool().machine("m1", "metal").machine("m2", "vm");
-    DeployServices deploy;
     Path auditFile;
 
-    @Override
-    @AfterEach
-    void stop() {
-        super.stop();
-        if (deploy != null) {
-            deploy.close();
-        }
-    }
 
     void start(FakePool withPool) throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();

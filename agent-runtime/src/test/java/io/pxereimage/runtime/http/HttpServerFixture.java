@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pxereimage.runtime.boot.MachineRegistry;
+import io.pxereimage.runtime.device.DeployServices;
 import io.pxereimage.runtime.net.MacAddress;
 
 /** A server on an ephemeral loopback port, with the JDK's HTTP client; subclasses hold the tests. */
@@ -28,6 +29,8 @@ abstract class HttpServerFixture {
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     HttpServer server;
+    /** Deploy services a test gave the server, if any: closed after the server that uses them. */
+    DeployServices deploy;
     String base;
 
     int start(String token, MeterRegistry meters) throws Exception {
@@ -55,6 +58,9 @@ abstract class HttpServerFixture {
     void stop() {
         if (server != null) {
             server.close();
+        }
+        if (deploy != null) {
+            deploy.close();
         }
     }
 

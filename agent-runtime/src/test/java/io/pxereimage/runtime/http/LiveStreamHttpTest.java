@@ -45,7 +45,6 @@ class LiveStreamHttpTest extends HttpServerFixture {
     static final MacAddress M1 = MacAddress.parse("52:54:00:aa:00:01");
 
     final FakePool pool = new FakePool().machine("m1", "metal");
-    DeployServices deploy;
     final List<Stream<String>> streams = new ArrayList<>();
 
     @Override
@@ -53,9 +52,6 @@ class LiveStreamHttpTest extends HttpServerFixture {
     void stop() {
         streams.forEach(Stream::close);
         super.stop();
-        if (deploy != null) {
-            deploy.close();
-        }
     }
 
     void start(FakePool withPool) throws Exception {

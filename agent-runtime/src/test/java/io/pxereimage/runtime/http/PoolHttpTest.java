@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,18 +30,8 @@ class PoolHttpTest extends HttpServerFixture {
     static final String AUTH = "Bearer " + ADMIN;
 
     final FakePool pool = new FakePool().machine("m1", "metal").machine("m2", "vm");
-    DeployServices deploy;
     int port;
 
-    /** Closes the server before the deploy services it uses. */
-    @Override
-    @AfterEach
-    void stop() {
-        super.stop();
-        if (deploy != null) {
-            deploy.close();
-        }
-    }
 
     void start(FakePool withPool) throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();

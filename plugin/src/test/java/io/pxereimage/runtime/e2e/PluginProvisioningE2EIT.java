@@ -116,7 +116,7 @@ class PluginProvisioningE2EIT {
         assertThat(Procs.read(out)).contains("released node " + node);
 
         long released = System.nanoTime();
-        await(() -> api.machineState(MACHINE).equals("available"), Duration.ofSeconds(300), "machine available");
+        Procs.await(() -> api.machineState(MACHINE).equals("available"), Duration.ofSeconds(300), "machine available");
         double cleanSeconds = (System.nanoTime() - released) / 1e9;
         assertThat(api.ok("GET", "/leases/" + leaseId, null).get("state").asText()).isEqualTo("released");
         assertThat(api.path(MACHINE)).containsSubsequence(LeaseE2EIT.LIFE);
@@ -146,19 +146,7 @@ class PluginProvisioningE2EIT {
                 + "\nserial tail:\n" + Procs.tail(serial, 30));
     }
 
-    private interface Check {
-        boolean ok() throws Exception;
-    }
 
-    private static void await(Check c, Duration limit, String what) throws Exception {
-        long end = System.nanoTime() + limit.toNanos();
-        while (!c.ok()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError(what + ": not within " + limit);
-            }
-            Thread.sleep(500);
-        }
-    }
 
     /** The wipe left no partition table: no MBR boot signature, no GPT header. */
     private static void assertWiped(Path disk) throws Exception {
