@@ -599,8 +599,9 @@ function viewTransfers(root) {
     h('div', { class: 'toolbar' }, h('b', {}, s.id), h('span', { class: 'state' }), h('span', { class: 'muted info' })),
     h('div', { class: 'receivers' })), (e, s) => {
     e.querySelector('.state').replaceChildren(badge(s.state));
-    setText(e.querySelector('.info'), [s.image, s.group, s.mibPerSecond !== undefined ? `${Number(s.mibPerSecond).toFixed(1)} MiB/s` : null,
-      s.bytes !== undefined ? bytes(s.bytes) : null].filter(x => x !== null && x !== undefined).join(' \u00b7 '));
+    setText(e.querySelector('.info'), [s.image, s.controlGroup, s.imageBytes != null ? bytes(s.imageBytes) : null,
+      s.mibPerSecond != null ? `${Number(s.mibPerSecond).toFixed(1)} MiB/s` : null,
+      s.repairPackets != null ? `${s.repairPackets} repairs` : null, s.failure].filter(x => x != null).join(' \u00b7 '));
     keyed(e.querySelector('.receivers'), s.receivers || [], r => r.machine, r => h('div', { class: 'receiver', dataset: { receiver: r.machine } },
       h('span', {}, r.machine), h('progress', { max: 1, value: 0 }), h('span', { class: 'muted outcome' })), (re, r) => {
       const job = r.job ? S.jobs.get(r.job) : null;
@@ -658,9 +659,11 @@ function viewPeers(root) {
   if (el.dataset.sig !== eSig) {
     el.dataset.sig = eSig;
     el.replaceChildren(h('h2', {}, 'Election'), !e ? h('p', { class: 'muted' }, 'No election configured: this runtime answers alone.')
-      : [h('dl', { class: 'kv' }, h('dt', {}, 'Subnet'), h('dd', {}, e.subnet), h('dt', {}, 'This runtime'), h('dd', {}, badge(e.role)),
+      : [h('dl', { class: 'kv' }, h('dt', {}, 'Subnet'), h('dd', {}, e.subnet), h('dt', {}, 'This runtime'), h('dd', {}, badge(e.role), ` for ${duration(e.roleForMillis)}`),
         h('dt', {}, 'Responder'), h('dd', {}, e.responder ? `${e.responder.id || ''} ${e.responder.address || ''}` : 'none')),
-      h('h2', {}, 'Peers heard'), h('ul', {}, (e.peers || []).map(p => h('li', {}, `${p.id || ''} ${p.address || ''} weight ${p.weight ?? ''}`)))]);
+      h('h2', {}, 'Peers heard'), (e.peers || []).length === 0 ? h('p', { class: 'muted' }, 'No other runtime heard on this subnet.')
+        : h('ul', {}, e.peers.map(p => h('li', {}, badge(p.alive === false ? 'unreachable' : p.role),
+          ` ${p.id} ${p.address} weight ${p.weight}${p.busy ? ', busy' : ''}, heard ${duration(p.heardMillisAgo)} ago`)))]);
   }
   const st = $('#sites', root);
   const sSig = JSON.stringify(S.sites);
