@@ -110,9 +110,9 @@ public final class MulticastReceiver {
      * scheduled) once per datagram cost more CPU than receiving it when the sender and several receivers share few
      * cores (docs/performance.md, run D).
      */
-    private static final int COALESCE_BELOW = 16;
+    private static final int COALESCE_BELOW = 64;
     /** The longest such wait; also at most the time a quarter of the socket buffer takes to fill at 1 Gbit/s. */
-    private static final long COALESCE_MAX_NANOS = 1_000_000;
+    private static final long COALESCE_MAX_NANOS = 4_000_000;
     private static final long LINE_RATE_BYTES_PER_SECOND = 125_000_000;
 
     private final Config config;
