@@ -137,7 +137,13 @@ run_ours() {
       --state-dir "$d/r$i.state" --iface eth0 ${MC_RX_ARGS:-}
     rx+=("$BENCH_LAST")
   done
-  sleep 1.5 # the receiver JVMs listen on the control group before the sender announces
+  # the receivers are listening before the clock starts (as udpcast's and uftp's C receivers are after a short sleep): 8 JVMs
+  # starting on 2 cores that takes 3-5 s, which a fixed sleep put inside our wall time (runs A-C)
+  local deadline=$((SECONDS + 60))
+  for ((i = 1; i <= n; i++)); do
+    until grep -q "multicast: waiting up to" "$d/r$i.log" 2>/dev/null || ((SECONDS > deadline)); do sleep 0.1; done
+  done
+  sleep 0.2
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086
   bench_start srv "$d/sender.log" java -XX:+UseSerialGC ${MC_SENDER_JVM:-} -cp "$sender_cp" io.pxereimage.runtime.multicast.SenderMain \
