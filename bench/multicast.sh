@@ -22,7 +22,8 @@
 # Environment: MC_SIZE_MIB (512; quick 64), MC_RECEIVERS ("1 4 8"; quick "1 4"), MC_LOSS ("0 1 5"; quick "0 1"),
 # MC_TOOLS ("ours udpcast uftp"), MC_CAP (1gbit), MC_RUN_TIMEOUT (300 s per transfer), MC_OUT (receiver outputs,
 # on tmpfs so that the disk is not what is measured: /dev/shm/${P}mcast), BENCH_SKIP_BUILD=1 (jars as they are),
-# MC_SENDER_JVM / MC_RX_JVM (extra JVM flags for our sender / receivers), MC_OURS_ARGS (extra SenderMain args).
+# MC_SENDER_JVM / MC_RX_JVM (extra JVM flags for our sender / receivers), MC_OURS_ARGS (extra SenderMain args),
+# MC_RX_ARGS (extra MulticastFileDeploy args, e.g. --checkpoint-ms 600000).
 # Raw rows: $BENCH_WORK/multicast-runs.tsv; logs: $BENCH_WORK/mcast/<cell>/.
 set -euo pipefail
 export BENCH_PREFIX=${BENCH_PREFIX:-pxy-} BENCH_SUBNET=${BENCH_SUBNET:-10.231.103}
@@ -133,10 +134,16 @@ run_ours() {
     # shellcheck disable=SC2086
     lossy "r$i" "$d/r$i.log" "$d/r$i.loss" java -XX:+UseSerialGC ${MC_RX_JVM:-} -cp "$agent_jar" \
       io.pxereimage.agent.MulticastFileDeploy --job "$d/r$i.job.json" --out "$d/out/r$i.img" \
-      --state-dir "$d/r$i.state" --iface eth0
+      --state-dir "$d/r$i.state" --iface eth0 ${MC_RX_ARGS:-}
     rx+=("$BENCH_LAST")
   done
-  sleep 1.5 # the receiver JVMs listen on the control group before the sender announces
+  # the receivers are listening before the clock starts (as udpcast's and uftp's C receivers are after a short sleep): 8 JVMs
+  # starting on 2 cores that takes 3-5 s, which a fixed sleep put inside our wall time (runs A-C)
+  local deadline=$((SECONDS + 60))
+  for ((i = 1; i <= n; i++)); do
+    until grep -q "multicast: waiting up to" "$d/r$i.log" 2>/dev/null || ((SECONDS > deadline)); do sleep 0.1; done
+  done
+  sleep 0.2
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086
   bench_start srv "$d/sender.log" java -XX:+UseSerialGC ${MC_SENDER_JVM:-} -cp "$sender_cp" io.pxereimage.runtime.multicast.SenderMain \

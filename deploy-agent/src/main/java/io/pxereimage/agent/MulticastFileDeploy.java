@@ -69,11 +69,39 @@ public final class MulticastFileDeploy {
         StringJoiner ranges = new StringJoiner(",");
         s.httpRanges().forEach(r -> ranges.add(r[0] + "-" + r[1]));
         System.out.printf("RESULT outcome=%s verified=%s fell_back=%s multicast_bytes=%d http_bytes=%d"
-                + " resumed_bytes=%d seconds=%.3f http_ranges=%s%n", s.outcome(), verified, s.fellBack(),
-                s.multicastBytes(), s.httpBytes(), s.resumedBytes(), (System.nanoTime() - start) / 1e9,
+                + " resumed_bytes=%d seconds=%.3f cpu_seconds=%.3f http_ranges=%s%n", s.outcome(), verified,
+                s.fellBack(), s.multicastBytes(), s.httpBytes(), s.resumedBytes(), (System.nanoTime() - start) / 1e9,
+                ProcessHandle.current().info().totalCpuDuration().map(d -> d.toMillis() / 1e3).orElse(-1.0),
                 ranges.length() == 0 ? "none" : ranges);
+        System.out.println("THREADS " + threadCpu());
         System.out.flush();
         System.exit(verified ? 0 : 1);
+    }
+
+    /** CPU seconds per thread name (JIT compilers included), from /proc: where a receiver's CPU went. */
+    private static String threadCpu() {
+        Map<String, Double> cpu = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+$", "");
+                    cpu.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+        StringJoiner j = new StringJoiner(" ");
+        cpu.forEach((k, v) -> {
+            if (v > 0) {
+                j.add(k.replace(' ', '_') + "=" + v);
+            }
+        });
+        return j.toString();
     }
 
     private static void printState(Job.DeployImage job, Path out, Path stateDir) throws Exception {

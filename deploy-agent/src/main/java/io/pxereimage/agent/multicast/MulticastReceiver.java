@@ -8,6 +8,7 @@ import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.util.concurrent.locks.LockSupport;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
@@ -104,6 +105,15 @@ public final class MulticastReceiver {
     private static final Duration LINGER = Duration.ofSeconds(2);
     /** After the first ANNOUNCE, how long REGISTER may go unanswered before the receiver gives up. */
     private static final Duration ADMISSION = Duration.ofSeconds(5);
+    /**
+     * A wake-up that found fewer packets than this waits a little before the next select: waking (and being
+     * scheduled) once per datagram cost more CPU than receiving it when the sender and several receivers share few
+     * cores (docs/performance.md, run D).
+     */
+    private static final int COALESCE_BELOW = 64;
+    /** The longest such wait; also at most the time a quarter of the socket buffer takes to fill at 1 Gbit/s. */
+    private static final long COALESCE_MAX_NANOS = 4_000_000;
+    private static final long LINE_RATE_BYTES_PER_SECOND = 125_000_000;
 
     private final Config config;
     private final long hashPrefix;
@@ -181,6 +191,7 @@ public final class MulticastReceiver {
             // direct: the JDK receives into it without a copy through a temporary direct buffer (per packet)
             ByteBuffer buf = ByteBuffer.allocateDirect(65536);
             MulticastCodec.DataView view = new MulticastCodec.DataView();
+            long coalesce = 0;
             try {
                 while (true) {
                     long now = System.nanoTime();
@@ -224,11 +235,13 @@ public final class MulticastReceiver {
                         return early;
                     }
                     selector.select(100);
+                    int got = 0;
                     for (SelectionKey key : selector.selectedKeys()) {
                         DatagramChannel ch = (DatagramChannel) key.channel();
                         buf.clear();
                         SocketAddress from;
                         while ((from = ch.receive(buf)) != null) {
+                            got++;
                             buf.flip();
                             if (session != null && ch == data && peekData(buf, view)) {
                                 // the hot path: DATA read in place, nothing allocated per packet
@@ -260,6 +273,7 @@ public final class MulticastReceiver {
                                         data = open(a.dataPort());
                                         data.join(InetAddress.getByAddress(a.dataGroup()), config.iface());
                                         data.register(selector, SelectionKey.OP_READ);
+                                        coalesce = coalesceNanos(data);
                                         ImageLayout layout = disk.layout() != null ? disk.layout()
                                                 : ImageLayout.whole(a.imageSize());
                                         pending = new ReceiverSessionFactory(a, file, bitmap, layout, disk::verify);
@@ -319,6 +333,9 @@ public final class MulticastReceiver {
                         }
                     }
                     selector.selectedKeys().clear();
+                    if (session != null && ackedAt == 0 && got > 0 && got < COALESCE_BELOW) {
+                        LockSupport.parkNanos(coalesce);
+                    }
                 }
                 file.force(true);
                 Outcome o = switch (acked) {
@@ -387,6 +404,12 @@ public final class MulticastReceiver {
             malformed++;
             return null;
         }
+    }
+
+    /** How long a wake-up may wait for more packets: a quarter of the socket buffer at line rate, at most 1 ms. */
+    private static long coalesceNanos(DatagramChannel ch) throws IOException {
+        long quarter = ch.getOption(StandardSocketOptions.SO_RCVBUF) / 4L;
+        return Math.min(COALESCE_MAX_NANOS, quarter * 1_000_000_000L / LINE_RATE_BYTES_PER_SECOND);
     }
 
     private static DatagramChannel open(int port) throws IOException {

@@ -21,6 +21,11 @@ import io.pxereimage.protocol.multicast.PacketType;
 final class ReceiverSession {
     /** Loss is judged over windows of this many sender packets. */
     static final int LOSS_WINDOW = 1024;
+    /**
+     * Loss counts as sustained when this many consecutive windows each had it: one window's burst (a receiver not
+     * scheduled for a few ms on a loaded machine overflows its socket buffer) is not a lossy link.
+     */
+    static final int LOSS_WINDOWS = 4;
 
     private final Packet.Announce announce;
     private final int index;
@@ -41,7 +46,8 @@ final class ReceiverSession {
     private Packet.LeaveReason told;
     private int windowStart = -1;
     private int windowSeen;
-    private double lastLoss;
+    private final double[] windowLoss = new double[LOSS_WINDOWS];
+    private int windows;
 
     /** A whole image written to {@code out} from block 0, verified by reading it back against its SHA-256. */
     ReceiverSession(Packet.Announce announce, int index, FileChannel out, byte[] expectedSha256) {
@@ -211,15 +217,22 @@ final class ReceiverSession {
         windowSeen++;
         int span = seq - windowStart + 1;
         if (span >= LOSS_WINDOW) {
-            lastLoss = Math.max(0, 1.0 - (double) windowSeen / span);
+            windowLoss[windows++ % LOSS_WINDOWS] = Math.max(0, 1.0 - (double) windowSeen / span);
             windowStart = seq + 1;
             windowSeen = 0;
         }
     }
 
-    /** Loss over the last complete window (0 before the first). */
+    /** The sustained loss: the lowest of the last {@link #LOSS_WINDOWS} complete windows (0 before that many). */
     double loss() {
-        return lastLoss;
+        if (windows < LOSS_WINDOWS) {
+            return 0;
+        }
+        double min = 1;
+        for (double l : windowLoss) {
+            min = Math.min(min, l);
+        }
+        return min;
     }
 
     /** The sender's LEAVE for this receiver (or ABORT for all), else null. */
