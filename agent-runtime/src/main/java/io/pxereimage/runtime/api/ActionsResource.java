@@ -84,9 +84,7 @@ public final class ActionsResource {
         if (name == null) {
             return done(ApiResponse.error(400, "image: required (the runtime has no pool default image)"));
         }
-        byte[] body = Json.MAPPER.createObjectNode().put("image", name).toString().getBytes(
-                java.nio.charset.StandardCharsets.UTF_8);
-        return done(deploy.reimage(machine, body));
+        return done(deploy.reimage(machine, name));
     }
 
     /** A machine the registry knows but the pool does not: it has no BMC the runtime could use. */

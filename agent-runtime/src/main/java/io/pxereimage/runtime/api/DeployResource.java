@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
@@ -81,11 +82,21 @@ public final class DeployResource {
     }
 
     public ApiResponse reimage(String machine, byte[] body) {
+        return reimage(machine, () -> parse(body, ReimageRequest.class));
+    }
+
+    /** The dashboard's reimage of a known machine: {@code image}, the smallest disk that fits, no first-boot data. */
+    public ApiResponse reimage(String machine, String image) {
+        return reimage(machine, () -> new ReimageRequest(image, null, null, null));
+    }
+
+    /** @param request read after the machine was found (a missing machine is 404 whatever the body) */
+    private ApiResponse reimage(String machine, Supplier<ReimageRequest> request) {
         Optional<MachinePlan> plan = deploy.registry().find(machine);
         if (plan.isEmpty()) {
             return ApiResponse.error(404, "machine: no machine " + AgentResource.printable(machine));
         }
-        ReimageRequest req = parse(body, ReimageRequest.class);
+        ReimageRequest req = request.get();
         if (req == null || req.image() == null) {
             return ApiResponse.error(400, "image: required");
         }

@@ -331,7 +331,8 @@ public final class LeaseResource {
         }
     }
 
-    private static int number(String field, String text, int min, int max) {
+    /** A query parameter as a number in [min, max], else IllegalArgumentException with the field's rule. */
+    public static int number(String field, String text, int min, int max) {
         try {
             int v = Integer.parseInt(text.strip());
             if (v >= min && v <= max) {

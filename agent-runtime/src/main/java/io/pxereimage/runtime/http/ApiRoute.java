@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -418,34 +419,21 @@ final class ApiRoute {
     /** {@code GET /activity?limit=N}: the newest N lines (default and at most {@value Activity#CAPACITY}). */
     private ApiResponse activityList(String limit) {
         Activity a = activity;
-        int n = Activity.CAPACITY;
-        if (limit != null && !limit.isEmpty()) {
-            try {
-                n = Integer.parseInt(limit.strip());
-            } catch (NumberFormatException e) {
-                n = -1;
-            }
-            if (n < 1 || n > Activity.CAPACITY) {
-                return ApiResponse.error(400, "limit: must be a number from 1 to " + Activity.CAPACITY);
-            }
-        }
-        return ApiResponse.of(200, a == null ? List.of() : a.recent(n));
+        return limited(limit, Activity.CAPACITY, Activity.CAPACITY, n -> a == null ? List.of() : a.recent(n));
     }
 
     /** {@code GET /audit?limit=N}: the newest N entries (default 100, at most 1000), newest last. */
     private ApiResponse auditList(String limit) {
-        int n = 100;
-        if (limit != null && !limit.isEmpty()) {
-            try {
-                n = Integer.parseInt(limit.strip());
-            } catch (NumberFormatException e) {
-                n = -1;
-            }
-            if (n < 1 || n > AuditLog.IN_MEMORY) {
-                return ApiResponse.error(400, "limit: must be a number from 1 to " + AuditLog.IN_MEMORY);
-            }
+        return limited(limit, 100, AuditLog.IN_MEMORY, audit::recent);
+    }
+
+    private static ApiResponse limited(String limit, int byDefault, int max, IntFunction<List<?>> newest) {
+        try {
+            int n = limit == null || limit.isEmpty() ? byDefault : LeaseResource.number("limit", limit, 1, max);
+            return ApiResponse.of(200, newest.apply(n));
+        } catch (IllegalArgumentException e) {
+            return ApiResponse.error(400, e.getMessage());
         }
-        return ApiResponse.of(200, audit.recent(n));
     }
 
     private static CompletableFuture<ApiResponse> done(ApiResponse r) {

@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -125,26 +124,9 @@ final class LiveStream {
             });
         }
         if (pool != null) {
-            // Live only: after the largest sequence number there is no backlog, every new event follows.
-            AtomicReference<AutoCloseable> sub = new AtomicReference<>();
-            stream.onEnd(() -> {
-                AutoCloseable s = sub.getAndSet(null);
-                if (s != null) {
-                    pool.unsubscribe(s);
-                }
-            });
-            pool.subscribe(Long.MAX_VALUE, null, null, e -> send("pool", e)).whenComplete((s, failure) -> {
-                if (failure != null) {
-                    return; // the rest of the stream goes on; the pool's list endpoint says what is wrong
-                }
-                sub.set(s);
-                if (stream.ended()) {
-                    AutoCloseable late = sub.getAndSet(null);
-                    if (late != null) {
-                        pool.unsubscribe(late);
-                    }
-                }
-            });
+            // Live only: after the largest sequence number there is no backlog, every new event follows. A failed
+            // subscription leaves the rest of the stream going; the pool's list endpoint says what is wrong.
+            PoolEventStream.follow(stream, pool, Long.MAX_VALUE, null, null, e -> send("pool", e));
         }
     }
 

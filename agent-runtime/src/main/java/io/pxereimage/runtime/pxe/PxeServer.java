@@ -228,13 +228,14 @@ public final class PxeServer implements AutoCloseable {
             if (r.reply() != null) {
                 lastReplyNanos = System.nanoTime();
                 send(ctx, req, r, localPort, who); // before the log line: the client waits, the log does not
-                if (boots != null && "offer".equals(r.outcome())) {
-                    bootOffered(req);
-                }
             }
             String what = localPort == config.proxyPort() ? "PXE" : config.mode() == PxeConfig.Mode.PROXY
                     ? "proxyDHCP" : "DHCP";
             ClientFacts facts = ClientFacts.of(req);
+            BootTimeline b = boots;
+            if (b != null && r.reply() != null && "offer".equals(r.outcome()) && facts.pxe) {
+                b.offered(req.mac().orElseThrow(), facts.loader);
+            }
             LOG.info("{} {} {} arch={} ipxe={}{} -> {}", what, type, who, facts.arch, facts.ipxe, facts.extra,
                     r.detail());
             record(req, r, type, what, facts);
@@ -291,26 +292,17 @@ public final class PxeServer implements AutoCloseable {
         }
     }
 
-    private void bootOffered(DhcpMessage req) {
-        try {
-            ClientInfo c = ClientInfo.of(req);
-            if (c.bootClient()) {
-                boots.offered(c.mac(), c.arch().loader().name().toLowerCase(Locale.ROOT));
-            }
-        } catch (RuntimeException e) {
-            LOG.debug("boot timeline: {}", e.toString()); // never out of the DHCP loop
-        }
-    }
-
     /** The log fields of a request, computed defensively (the log must not throw). */
-    private record ClientFacts(String arch, boolean ipxe, String extra, boolean pxe) {
+    /** {@code pxe}: a network-boot client; {@code loader}: its firmware as a metric label ({@code bios}, ...). */
+    private record ClientFacts(String arch, boolean ipxe, String extra, boolean pxe, String loader) {
         static ClientFacts of(DhcpMessage req) {
             try {
                 ClientInfo c = ClientInfo.of(req);
                 String extra = c.httpClient() ? " http=true" : "";
-                return new ClientFacts(c.arch().toString(), c.ipxe(), extra, c.bootClient());
+                return new ClientFacts(c.arch().toString(), c.ipxe(), extra, c.bootClient(),
+                        c.arch().loader().name().toLowerCase(Locale.ROOT));
             } catch (RuntimeException e) {
-                return new ClientFacts("?", false, "", false);
+                return new ClientFacts("?", false, "", false, "unknown");
             }
         }
     }
