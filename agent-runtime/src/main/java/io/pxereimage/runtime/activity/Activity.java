@@ -3,9 +3,6 @@ package io.pxereimage.runtime.activity;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import io.pxereimage.runtime.concurrent.Recent;
 import io.pxereimage.runtime.net.MacAddress;
 
 /**
@@ -41,7 +39,7 @@ public final class Activity {
     }
 
     private final Clock clock;
-    private final Deque<Entry> recent = new ArrayDeque<>();
+    private final Recent<Entry> recent = new Recent<>(CAPACITY);
     private final List<Consumer<Entry>> listeners = new CopyOnWriteArrayList<>();
     private final Map<InetAddress, MacAddress> macs = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -79,12 +77,7 @@ public final class Activity {
             }
         }
         Entry e = new Entry(clock.instant(), kind, name, mac == null ? null : mac.toString(), summary);
-        synchronized (this) {
-            recent.addLast(e);
-            while (recent.size() > CAPACITY) {
-                recent.removeFirst();
-            }
-        }
+        recent.add(e);
         for (Consumer<Entry> l : listeners) {
             try {
                 l.accept(e);
@@ -105,9 +98,8 @@ public final class Activity {
     }
 
     /** The newest {@code limit} entries, newest last. */
-    public synchronized List<Entry> recent(int limit) {
-        List<Entry> all = new ArrayList<>(recent);
-        return all.subList(Math.max(0, all.size() - limit), all.size());
+    public List<Entry> recent(int limit) {
+        return recent.newest(limit);
     }
 
     /** Told of every entry, on the recording thread (a network thread: must not block). */

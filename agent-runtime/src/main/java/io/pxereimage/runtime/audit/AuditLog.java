@@ -3,13 +3,11 @@ package io.pxereimage.runtime.audit;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.pxereimage.runtime.concurrent.Recent;
 import io.pxereimage.runtime.device.Json;
 import io.pxereimage.runtime.store.JsonLinesFile;
 
@@ -41,7 +39,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private final Clock clock;
-    private final Deque<Entry> recent = new ArrayDeque<>();
+    private final Recent<Entry> recent = new Recent<>(IN_MEMORY);
     private final JsonLinesFile<Entry> lines;
 
     /** @param file {@code audit.jsonl}, or {@code null} for memory only (tests, embedded servers) */
@@ -58,10 +56,7 @@ public final class AuditLog implements AutoCloseable {
             int status, String detail) {
         Entry e = new Entry(clock.instant(), who, role, method, path, action, target, status, clip(detail));
         synchronized (this) {
-            recent.addLast(e);
-            while (recent.size() > IN_MEMORY) {
-                recent.removeFirst();
-            }
+            recent.add(e); // with the file append under one lock: the file's order is the list's
             if (lines != null) {
                 lines.append(e);
             }
@@ -70,9 +65,8 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /** The newest {@code limit} entries, newest last. */
-    public synchronized List<Entry> recent(int limit) {
-        List<Entry> all = new ArrayList<>(recent);
-        return all.subList(Math.max(0, all.size() - limit), all.size());
+    public List<Entry> recent(int limit) {
+        return recent.newest(limit);
     }
 
     private static String clip(String s) {

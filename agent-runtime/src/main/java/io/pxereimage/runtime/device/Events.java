@@ -3,9 +3,6 @@ package io.pxereimage.runtime.device;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -13,6 +10,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pxereimage.runtime.concurrent.Recent;
 import io.pxereimage.runtime.store.JsonLinesFile;
 
 /**
@@ -31,7 +29,7 @@ public final class Events implements AutoCloseable {
     }
 
     private final Clock clock;
-    private final Deque<Event> recent = new ArrayDeque<>();
+    private final Recent<Event> recent = new Recent<>(MAX_IN_MEMORY);
     private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
     private final JsonLinesFile<Event> lines;
 
@@ -48,10 +46,7 @@ public final class Events implements AutoCloseable {
         Event e = new Event(clock.instant(), machine, phase, message);
         LOG.info("event {} {}: {}", machine, phase, message);
         synchronized (this) {
-            recent.addLast(e);
-            while (recent.size() > MAX_IN_MEMORY) {
-                recent.removeFirst();
-            }
+            recent.add(e); // with the file append under one lock: the file's order is the list's
             if (lines != null) {
                 lines.append(e);
             }
@@ -72,14 +67,8 @@ public final class Events implements AutoCloseable {
     }
 
     /** Events oldest first; only those of {@code machine} when it is not {@code null}. */
-    public synchronized List<Event> list(String machine) {
-        List<Event> out = new ArrayList<>();
-        for (Event e : recent) {
-            if (machine == null || machine.equals(e.machine())) {
-                out.add(e);
-            }
-        }
-        return out;
+    public List<Event> list(String machine) {
+        return recent.all().stream().filter(e -> machine == null || machine.equals(e.machine())).toList();
     }
 
     @Override

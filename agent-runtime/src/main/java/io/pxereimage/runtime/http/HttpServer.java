@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -112,9 +113,9 @@ public final class HttpServer implements AutoCloseable {
                 pool == null ? null : new LeaseResource(pool, poolWorker));
         this.scripts = new BootScripts(registry, deploy == null ? null : deploy.deployBoot());
         scripts.boots = deploy == null ? null : deploy.boots();
-        this.audit = new AuditLog(config.auditLog(), java.time.Clock.systemUTC());
+        this.audit = new AuditLog(config.auditLog(), Clock.systemUTC());
         api.audit(audit);
-        this.activity = new Activity(java.time.Clock.systemUTC())
+        this.activity = new Activity(Clock.systemUTC())
                 .naming(mac -> registry.planFor(mac).map(p -> p.name()).orElse(null));
         api.live(deploy, activity);
         this.routes = new Routes(scripts, files, api, deploy == null ? null : deploy.images(), prometheus(meters),
