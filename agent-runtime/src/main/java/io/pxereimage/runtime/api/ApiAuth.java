@@ -121,7 +121,8 @@ public final class ApiAuth {
         return Optional.ofNullable(found);
     }
 
-    static ApiResponse unauthorized(String message) {
+    /** 401 with the header that tells a client to send a bearer token. */
+    public static ApiResponse unauthorized(String message) {
         return ApiResponse.error(401, message).withHeader("WWW-Authenticate", "Bearer realm=\"pxe-runtime\"");
     }
 }

@@ -1,5 +1,6 @@
 package io.pxereimage.runtime.http;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -59,7 +60,7 @@ final class ApiRoute {
     private final ActionsResource actions;
     private volatile DeployServices deployServices;
     private volatile Activity activity;
-    private volatile AuditLog audit = new AuditLog(null, java.time.Clock.systemUTC());
+    private volatile AuditLog audit = new AuditLog(null, Clock.systemUTC());
     private volatile Duration sseKeepAlive = SseStream.DEFAULT_KEEPALIVE;
     private volatile Supplier<ElectionStatus> election;
 
@@ -127,7 +128,7 @@ final class ApiRoute {
             return;
         }
         if (HttpMethod.GET.equals(ex.method) && sub.equals("/live")) {
-            if (!decision.allowed() || decision.principal() == ApiAuth.ANONYMOUS) {
+            if (!decision.allowed() || signInFirst(sub, decision)) {
                 write(ex, decision.allowed() ? signIn() : decision.refusal());
                 return;
             }
@@ -252,12 +253,10 @@ final class ApiRoute {
         if (!decision.allowed()) {
             return done(decision.refusal());
         }
-        // The dashboard's endpoints want a real token even where reads are open to anonymous callers (a runtime
-        // without any token): who is logged in, what the boot servers just did (MACs, addresses), the live stream.
-        ApiAuth.Principal who = decision.principal();
-        if (who == ApiAuth.ANONYMOUS && (sub.equals("/session") || sub.equals("/activity"))) {
+        if (signInFirst(sub, decision)) {
             return done(signIn());
         }
+        ApiAuth.Principal who = decision.principal();
         if (sub.equals("/session")) {
             return done(!isRead(method) ? notAllowed("GET")
                     : ApiResponse.of(200, Map.of("name", who.name(), "role", who.role().wireName())));
@@ -411,9 +410,18 @@ final class ApiRoute {
         return notFound(sub);
     }
 
+    /**
+     * The dashboard's endpoints want a real token even where reads are open to anonymous callers (a runtime without
+     * any token): who is logged in, what the boot servers just did (MACs, addresses), the live stream.
+     */
+    private static boolean signInFirst(String sub, ApiAuth.Decision decision) {
+        return decision.principal() == ApiAuth.ANONYMOUS
+                && (sub.equals("/session") || sub.equals("/activity") || sub.equals("/live"));
+    }
+
     private static ApiResponse signIn() {
-        return ApiResponse.error(401, "token: log in with one of the runtime's API tokens (http.apiTokenFile or"
-                + " http.tokens)").withHeader("WWW-Authenticate", "Bearer realm=\"pxe-runtime\"");
+        return ApiAuth.unauthorized("token: log in with one of the runtime's API tokens (http.apiTokenFile or"
+                + " http.tokens)");
     }
 
     /** {@code GET /activity?limit=N}: the newest N lines (default and at most {@value Activity#CAPACITY}). */
