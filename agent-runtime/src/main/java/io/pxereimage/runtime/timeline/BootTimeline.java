@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -121,11 +120,5 @@ public final class BootTimeline {
         Boot b = boots.get(mac);
         return b == null ? Optional.empty()
                 : Optional.of(new Boot(b.mac(), b.arch(), b.started(), Map.copyOf(b.reached())));
-    }
-
-    /** Every machine's latest boot, most recent last. */
-    public synchronized List<Boot> all() {
-        return boots.values().stream()
-                .map(b -> new Boot(b.mac(), b.arch(), b.started(), Map.copyOf(b.reached()))).toList();
     }
 }
